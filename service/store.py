@@ -1,0 +1,350 @@
+"""The data behind the endpoint: where it comes from, and the engines that run queries on it.
+
+Sources (`DatasetSource`):
+- ``store``: the build's on-disk pyoxigraph store, opened with `Store.read_only` by every worker;
+- ``snapshot``: an N-Quads file (the `--data` files merged and checked once by `load_data_files`,
+  or the build's ``dataset.nq`` when updates are allowed); every worker loads it into memory.
+
+Engines (both take a `Job` and return a `JobResult` with the serialized body):
+- `WorkerPool` — the service's engine.  Queries run in separate worker processes, so a query that
+  overruns its time limit is *really* stopped: the worker is killed (SIGKILL) and replaced, while
+  the other workers go on answering.  An update runs on one worker, which then writes a new
+  snapshot; the other workers load it before their next job (updates are never written to the build).
+- `LocalEngine` — runs jobs in the calling process; no enforceable time limit (tests and tools).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyoxigraph as ox
+
+from . import errors, results
+
+log = logging.getLogger("pedkg.service")
+
+_EXTRA_SUFFIXES = {"owl": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD,
+                   "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS}
+
+
+class DataLoadError(ValueError):
+    """A data file could not be read; the message names the file, line and column."""
+
+
+def guess_format(path: Path) -> ox.RdfFormat:
+    """The RDF format of `path` from its suffix.
+
+    >>> guess_format(Path("x.trig")).name
+    'TriG'
+    """
+    ext = path.suffix.lower().lstrip(".")
+    fmt = _EXTRA_SUFFIXES.get(ext) or ox.RdfFormat.from_extension(ext)
+    if fmt is None:
+        raise DataLoadError(f"{path}: unknown RDF file suffix {path.suffix!r} (use .ttl, .nt, .nq, "
+                            ".trig, .rdf/.owl/.xml or .jsonld)")
+    return fmt
+
+
+def load_data_files(paths: Iterable[str | Path], store: ox.Store | None = None) -> ox.Store:
+    """Load RDF files into `store` (a new in-memory one by default); quad formats keep their graphs.
+
+    :raises DataLoadError: a file is missing, has an unknown suffix or is malformed (with its line).
+    """
+    store = ox.Store() if store is None else store
+    for raw in paths:
+        path = Path(raw)
+        fmt = guess_format(path)
+        if not path.is_file():
+            raise DataLoadError(f"{path}: no such file")
+        try:
+            store.load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        except SyntaxError as exc:
+            where = f" line {exc.lineno} column {exc.offset}" if exc.lineno else ""
+            message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc).split(" (", 1)[0]
+            raise DataLoadError(f"{path}:{where}: {message}") from None
+        except (OSError, ValueError) as exc:
+            raise DataLoadError(f"{path}: {exc}") from None
+    return store
+
+
+@dataclass(frozen=True)
+class DatasetSource:
+    kind: str  # "store" | "snapshot"
+    path: str
+    generation: int = 0
+
+    def open(self) -> ox.Store:
+        if self.kind == "store":
+            return ox.Store.read_only(self.path)
+        store = ox.Store()
+        store.bulk_load(path=self.path, format=ox.RdfFormat.N_QUADS)
+        return store
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work for an engine (picklable: it crosses to a worker process)."""
+
+    kind: str  # "query" | "update" | "info"
+    text: str = ""
+    use_union: bool = True
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    results_format: str | None = None  # media type for SELECT/ASK
+    graph_format: str | None = None  # media type for CONSTRUCT/DESCRIBE
+    max_rows: int = 10000
+    base_iri: str | None = None
+    snapshot_to: str | None = None  # update: where to write the new snapshot
+
+
+@dataclass(frozen=True)
+class JobResult:
+    body: bytes = b""
+    media_type: str = ""
+    truncated: bool = False
+    info: dict[str, Any] | None = None
+    error: tuple[int, str, str] | None = None  # (status, code, message) for client errors
+
+
+def run_job(store: ox.Store, job: Job) -> JobResult:
+    """Execute `job` on `store` and serialize the outcome; client errors come back as data."""
+    try:
+        if job.kind == "info":
+            graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+            return JobResult(info={"quads": len(store), "named_graphs": graphs})
+        if job.kind == "update":
+            store.update(job.text, base_iri=job.base_iri)
+            if job.snapshot_to:
+                store.dump(job.snapshot_to, format=ox.RdfFormat.N_QUADS)
+            return JobResult(body=b"", media_type="text/plain")
+        kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+        if job.default_graphs is not None or job.named_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+        else:
+            kwargs["use_default_graph_as_union"] = job.use_union
+        outcome = store.query(job.text, **kwargs)
+        return results.serialize_outcome(outcome, job.results_format, job.graph_format, job.max_rows)
+    except SyntaxError as exc:
+        return JobResult(error=(400, "query_syntax", f"SPARQL syntax error: {exc}"))
+    except results.NotAcceptable as exc:
+        return JobResult(error=(406, "not_acceptable", str(exc)))
+    except OSError as exc:  # pyoxigraph: a failing SERVICE call or a read-only store
+        log.warning("query failed: %s", exc)
+        if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
+            return JobResult(error=(403, "read_only", "This store is read-only."))
+        return JobResult(error=(502, "federation_failed",
+                                "A SERVICE call of the query failed; check the remote endpoint."))
+    except RuntimeError as exc:  # pyoxigraph: evaluation errors that depend on the query
+        return JobResult(error=(400, "query_evaluation", f"The query cannot be evaluated: {exc}"))
+
+
+def result_error(result: JobResult) -> errors.ApiError | None:
+    if result.error is None:
+        return None
+    status, code, message = result.error
+    return errors.ApiError(status, code, message)
+
+
+class LocalEngine:
+    """Runs jobs in this process, on one store.  No enforceable time limit."""
+
+    hard_timeout = False
+
+    def __init__(self, store: ox.Store, description: dict[str, Any] | None = None) -> None:
+        self.store = store
+        self.description = description or {"kind": "memory"}
+        self._lock = threading.Lock()
+
+    def run(self, job: Job, timeout_s: float) -> JobResult:
+        if job.kind == "update":
+            with self._lock:
+                return run_job(self.store, replace(job, snapshot_to=None))
+        return run_job(self.store, job)
+
+    def close(self) -> None:
+        pass
+
+
+def _worker_main(conn: Any, source: DatasetSource) -> None:
+    """Worker process: open the source, then answer jobs until the pipe closes."""
+    try:
+        store = source.open()
+    except Exception as exc:  # reported to the parent, which fails to start
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        job_source, job = message
+        if job_source != source:
+            source, store = job_source, job_source.open()
+        conn.send(run_job(store, job))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, source: DatasetSource) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, source), daemon=True,
+                                   name="pedkg-query-worker")
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, timeout_s: float) -> None:
+        if not self.conn.poll(timeout_s):
+            self.kill()
+            raise RuntimeError("a query worker did not start in time")
+        status, detail = self.conn.recv()
+        if status != "ready":
+            self.kill()
+            raise RuntimeError(f"a query worker could not open the data: {detail}")
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of worker processes; a job that overruns its limit kills its worker."""
+
+    hard_timeout = True
+
+    def __init__(self, source: DatasetSource, size: int = 2, description: dict[str, Any] | None = None,
+                 snapshot_dir: str | None = None, start_timeout_s: float = 120.0) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self.source = source
+        self.size = size
+        self.description = description or {"kind": source.kind, "path": source.path}
+        self._snapshot_dir = snapshot_dir
+        self._start_timeout_s = start_timeout_s
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._update_lock = threading.Lock()
+        self._closed = False
+        self._generation = itertools.count(1)
+        workers = [_Worker(self._ctx, source) for _ in range(size)]
+        try:
+            for w in workers:
+                w.wait_ready(start_timeout_s)
+        except Exception:
+            for w in workers:
+                w.kill()
+            raise
+        for w in workers:
+            self._idle.put(w)
+
+    def run(self, job: Job, timeout_s: float) -> JobResult:
+        if job.kind == "update":
+            return self._update(job, timeout_s)
+        return self._dispatch(job, time.monotonic() + timeout_s, timeout_s)
+
+    def _dispatch(self, job: Job, deadline: float, timeout_s: float) -> JobResult:
+        try:
+            worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise errors.timeout(timeout_s) from None
+        try:
+            worker.conn.send((self.source, job))
+            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                result = worker.conn.recv()
+                self._idle.put(worker)
+                return result
+        except (EOFError, OSError) as exc:  # the worker died (e.g. out of memory)
+            self._replace(worker)
+            raise errors.internal(exc, "query worker died") from None
+        self._replace(worker)
+        raise errors.timeout(timeout_s)
+
+    def _update(self, job: Job, timeout_s: float) -> JobResult:
+        if self.source.kind != "snapshot" or self._snapshot_dir is None:
+            return JobResult(error=(403, "read_only", "This store is read-only."))
+        deadline = time.monotonic() + timeout_s
+        with self._update_lock:
+            generation = next(self._generation)
+            target = os.path.join(self._snapshot_dir, f"snapshot-{generation}.nq")
+            result = self._dispatch(replace(job, snapshot_to=target), deadline, timeout_s)
+            if result.error is None:
+                self.source = DatasetSource("snapshot", target, generation)
+            return result
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill `worker` now; start its successor in the background."""
+        worker.kill()
+        if self._closed:
+            return
+
+        def start() -> None:
+            try:
+                fresh = _Worker(self._ctx, self.source)
+                fresh.wait_ready(self._start_timeout_s)
+            except Exception as exc:  # logged; the pool answers with fewer workers
+                log.error("could not replace a query worker: %s", exc)
+                return
+            if self._closed:
+                fresh.kill()
+            else:
+                self._idle.put(fresh)
+
+        threading.Thread(target=start, name="pedkg-worker-respawn", daemon=True).start()
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+
+
+def open_engine(settings: Any) -> LocalEngine | WorkerPool:
+    """The engine `settings` ask for: `--data` files, else the build (store, or dataset.nq when
+    updates are allowed).
+
+    :raises DataLoadError: a data file is malformed, or there is no build.
+    """
+    build = Path(settings.build_dir)
+    if settings.data_files:
+        description = {"kind": "data", "files": list(settings.data_files)}
+        store = load_data_files(settings.data_files)
+        if settings.query_workers == 0:
+            return LocalEngine(store, description)
+        snapshot_dir = tempfile.mkdtemp(prefix="pedkg-snapshots-")
+        snapshot = os.path.join(snapshot_dir, "snapshot-0.nq")
+        store.dump(snapshot, format=ox.RdfFormat.N_QUADS)
+        return WorkerPool(DatasetSource("snapshot", snapshot), settings.query_workers, description,
+                          snapshot_dir)
+    store_dir, dump = build / "store", build / "dataset.nq"
+    if not store_dir.is_dir() and not dump.is_file():
+        raise DataLoadError(f"{build}: no build here (no store/ nor dataset.nq); run `pedkg build` "
+                            "or pass --data FILE")
+    description = {"kind": "build", "path": str(build.resolve()),
+                   "built_at": _mtime(dump if dump.is_file() else store_dir)}
+    if settings.allow_updates or not store_dir.is_dir():
+        if not dump.is_file():
+            raise DataLoadError(f"{dump}: updates need the N-Quads dump of the build")
+        if settings.query_workers == 0:
+            return LocalEngine(load_data_files([dump]), description)
+        snapshot_dir = tempfile.mkdtemp(prefix="pedkg-snapshots-")
+        return WorkerPool(DatasetSource("snapshot", str(dump.resolve())), settings.query_workers,
+                          description, snapshot_dir)
+    if settings.query_workers == 0:
+        return LocalEngine(ox.Store.read_only(str(store_dir)), description)
+    return WorkerPool(DatasetSource("store", str(store_dir.resolve())), settings.query_workers, description)
+
+
+def _mtime(path: Path) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
