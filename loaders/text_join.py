@@ -128,3 +128,34 @@ def read_lines(path) -> list[str]:
     """The physical lines of a UTF-8 source (``lines[n - 1]`` is line n)."""
     with open(path, encoding="utf-8") as fh:
         return fh.read().split("\n")
+
+
+def line_starts(item: TextItem) -> list[tuple[int, int]]:
+    """``(offset in item.text, source line)`` for each physical line of ``item``.
+
+    Rebuilt from ``item.raw`` with the same join rules; if ``raw`` is missing or does not rebuild
+    ``item.text`` exactly, the whole text is attributed to ``item.line``.
+    """
+    if item.raw:
+        starts: list[tuple[int, int]] = []
+        text = ""
+        for k, physical in enumerate(item.raw.split("\n")):
+            if is_blank(physical):
+                continue
+            piece = physical.strip()
+            joined = join_text(text, piece)
+            starts.append((len(joined) - len(piece), item.line + k))
+            text = joined
+        if text == item.text and starts:
+            return starts
+    return [(0, item.line)]
+
+
+def line_at(starts: Sequence[tuple[int, int]], offset: int) -> int:
+    """The source line holding character ``offset`` (see :func:`line_starts`)."""
+    line = starts[0][1]
+    for start, no in starts:
+        if start > offset:
+            break
+        line = no
+    return line

@@ -251,121 +251,226 @@ class _RawBlock:
 
 
 # --------------------------------------------------------------------------- pass 1: lines -> sections, raw blocks
+@dataclass
+class _RawSection:
+    number: int
+    line: int
+    lines: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[_Para] = field(default_factory=list)
+    heading: str | None = None          # set once «Үлгі Біліктілік сипаттамалары» is found
+    end_line: int = 0
+    glued_line: int | None = None
+
+
 class _Scanner:
+    """Pass 1: physical lines -> sections (heading, notes) and raw blocks (title lines, paragraphs)."""
+
     def __init__(self, path: Path, lines: list[str]) -> None:
         self.path, self.lines = path, lines
-        self.sections: list[dict] = []
+        self.sections: list[_RawSection] = []
         self.blocks: list[_RawBlock] = []
-        self.warnings: list[LoaderWarning] = []
+        self.in_heading = False
 
     def err(self, line: int | None, msg: str) -> SourceError:
         return SourceError(self.path, line, msg)
 
     def scan(self) -> None:
         start = next((i for i, l in enumerate(self.lines, 1)
-                      if SECTION_LINE.match(l) and SECTION_LINE.match(l).group(1) == "1"), None)
+                      if (m := SECTION_LINE.match(l)) and m.group(1) == "1"), None)
         if start is None:
-            raise self.err(None, "no section heading «1. …» at the start of a line: "
-                                 "expected the annex's first section")
-        state = "body"           # body | heading
+            raise self.err(None, "no line «1. …» at column 0: expected the heading of the "
+                                 "annex's first section")
         para: _Para | None = None
-        run: list[tuple[int, str]] = []   # candidate title / heading run (column-0 lines)
+        run: list[tuple[int, str]] = []      # pending column-0 lines: a title, a heading or a continuation
         blank_before = False
-        self._open_section(start)
-        heading: list[tuple[int, str]] = []
-        run = [(start, self.lines[start - 1])]
-        state = "heading-run"
-        for no in range(start + 1, len(self.lines) + 1):
+        for no in range(start, len(self.lines) + 1):
             line = self.lines[no - 1]
             if is_blank(line):
                 blank_before = True
-                if run:
-                    run.append((no, ""))
-                elif para is not None:
-                    para.lines.append((no, ""))
+                (run if run else para.lines if para else []).append((no, ""))
                 continue
             if not is_item_start(line):
-                ends_sentence = para is not None and para.text().endswith(".")
-                if run or (blank_before and (para is None or ends_sentence)):
+                if run or para is None or (blank_before and para.text().endswith(".")):
                     run.append((no, line))
-                elif para is not None:
-                    para.lines.append((no, line))
                 else:
-                    raise self.err(no, "text outside any paragraph: expected a title followed "
-                                       "by a duty label")
+                    para.lines.append((no, line))
                 blank_before = False
                 continue
-            # an indented line: a new paragraph; resolve the pending column-0 run first
             stripped = line.strip()
-            opens_block = bool(DUTY_LABEL.match(stripped) or NOTE_LABEL.match(stripped))
             if run:
-                state = self._resolve_run(run, state, opens_block, para)
+                self._resolve(run, stripped, para)
                 run = []
-            elif state.startswith("heading") and not NOTE_LABEL.match(stripped):
+            elif self.in_heading and not NOTE_LABEL.match(stripped):
                 raise self.err(no, "section heading does not end with «Үлгі Біліктілік "
                                    "сипаттамалары» before this paragraph")
             para = _Para([(no, line)])
-            if state.startswith("heading"):
-                self.sections[-1]["notes"].append(para)
+            if self.in_heading:
+                self.sections[-1].notes.append(para)
             else:
                 self.blocks[-1].paras.append(para)
             blank_before = False
         if run:
-            non_blank = [r for r in run if r[1].strip()]
-            raise self.err(non_blank[0][0], "text after the last block's requirements: "
-                                            "expected a duty label after a title, found the end "
-                                            "of the file")
-        if state.startswith("heading"):
-            raise self.err(self.sections[-1]["line"], "the file ends inside a section heading")
+            first = next(n for n, l in run if l.strip())
+            raise self.err(first, "column-0 text after the last paragraph and no duty label "
+                                  "after it (the file ends): expected a title followed by "
+                                  "«Лауазымдық міндеттері:»")
+        if self.in_heading:
+            raise self.err(self.sections[-1].line, "the file ends inside this section heading")
+
+    def _resolve(self, run: list[tuple[int, str]], nxt: str, para: _Para | None) -> None:
+        """A run of column-0 lines is followed by the indented paragraph ``nxt``: decide what it is."""
+        lines = [(n, l) for n, l in run if l.strip()]
+        first_no, first = lines[0]
+        opens_block = bool(DUTY_LABEL.match(nxt) or NOTE_LABEL.match(nxt))
+        if not self.in_heading:
+            m = SECTION_LINE.match(first)
+            if m and int(m.group(1)) == len(self.sections) + 1 and opens_block:
+                self._open_section(first_no)
+            elif opens_block:
+                self.blocks.append(_RawBlock(self.sections[-1].number, lines))
+                return
+            elif para is None:
+                raise self.err(first_no, "expected a duty label («Лауазымдық міндеттері:» or "
+                                         "«Қызметтік міндеттері:») after this title")
+            else:                                  # a continuation after a page break
+                para.lines.extend(run)
+                return
+        sec = self.sections[-1]
+        title: list[tuple[int, str]] = []
+        for no, l in lines:
+            if sec.heading is not None:
+                title.append((no, l))
+                continue
+            sec.lines.append((no, l))
+            joined = _Joined(sec.lines, self.lines)
+            hm = HEADING_END.search(joined.text)
+            if hm:
+                sec.heading, sec.end_line = joined.text[:hm.end()], no
+                rest = joined.text[hm.end():].strip()
+                if rest:
+                    title.append((no, rest))
+                    sec.glued_line = no
+        if sec.heading is None:
+            if NOTE_LABEL.match(nxt):
+                self.in_heading = True           # an editorial note interrupts the heading
+                return
+            raise self.err(sec.line, "section heading does not end with «Үлгі Біліктілік "
+                                     "сипаттамалары»")
+        if not title:
+            raise self.err(sec.end_line, "no position title after the section heading")
+        if not opens_block:
+            raise self.err(title[0][0], "expected a duty label after the first title of the section")
+        self.in_heading = False
+        self.blocks.append(_RawBlock(sec.number, title))
 
     def _open_section(self, no: int) -> None:
-        n = int(SECTION_LINE.match(self.lines[no - 1]).group(1))
-        expected = len(self.sections) + 1
-        if n != expected:
-            raise self.err(no, f"section «{n}.» found where section «{expected}.» was expected")
-        self.sections.append({"number": n, "line": no, "lines": [], "notes": [],
-                              "glued": None, "end": no})
+        self.sections.append(_RawSection(int(SECTION_LINE.match(self.lines[no - 1]).group(1)), no))
 
-    def _resolve_run(self, run, state, opens_block, para) -> str:
-        lines = [(no, l) for no, l in run if l.strip()]
-        first_no, first = lines[0]
-        m = SECTION_LINE.match(first)
-        if state == "body" and m and int(m.group(1)) == len(self.sections) + 1 and opens_block:
-            self._open_section(first_no)
-            state = "heading-run"
-        if state.startswith("heading"):
-            sec = self.sections[-1]
-            interrupted = bool(sec["notes"])
-            title: list[tuple[int, str]] = []
-            for no, l in lines:
-                if title or sec["end"] is None:
-                    title.append((no, l))
-                    continue
-                sec["lines"].append((no, l))
-                joined = _Joined(sec["lines"], self.lines)
-                hm = HEADING_END.search(joined.text)
-                if hm:
-                    sec["end"] = None
-                    sec["last"] = no
-                    own_start = joined.text.rfind(l.strip())
-                    rest = joined.text[hm.end():].strip()
-                    if rest and own_start <= hm.end():
-                        sec["heading_text"] = joined.text[:hm.end()]
-                        title.append((no, rest))
-                        sec["glued"] = no
-                        sec["glued_interrupted"] = interrupted
-            if sec["end"] is not None:       # heading not finished: a note interrupts it
-                if not opens_block:
-                    raise self.err(first_no, "section heading does not end with «Үлгі "
-                                             "Біліктілік сипаттамалары»")
-                return "heading"
-            sec.setdefault("heading_text", _Joined(sec["lines"], self.lines).text)
-            if not title:
-                raise self.err(sec["last"], "no position title after the section heading")
-            self.blocks.append(_RawBlock(sec["number"], title))
-            return "body"
-        if opens_block:
-            self.blocks.append(_RawBlock(self.sections[-1]["number"], lines))
-        else:                                # a continuation after a page break
-            para.lines.extend(run)
-        return "body"
+
+# --------------------------------------------------------------------------- pass 2: paragraphs -> parts of a block
+@dataclass
+class _Parts:
+    duties: list[tuple[_Joined, int, str | None]] = field(default_factory=list)   # (text, start, group)
+    knowledge: list[tuple[_Joined, int]] = field(default_factory=list)
+    requirements: list[tuple[_Joined, int, bool]] = field(default_factory=list)
+    addons: dict[str, dict] = field(default_factory=dict)
+    notes: list[TextItem] = field(default_factory=list)
+
+
+def _classify(raw: _RawBlock, title_line: int, scanner: _Scanner) -> _Parts:
+    """Assign each paragraph of a block to duties / knowledge / requirements / add-on / note."""
+    parts = _Parts()
+    current: str | None = None
+    addon: str | None = None
+    group: str | None = None
+    err = scanner.err
+
+    def pieces(para: _Para):
+        """Split a paragraph where a knowledge or requirement label stands in mid-line."""
+        j = _Joined(para.lines, scanner.lines)
+        cuts = [0] + sorted(m.start() for rx in (KNOW_LABEL, REQ_LABEL)
+                            for m in rx.finditer(j.text) if m.start() > 0)
+        return [(j, a, b, a > 0) for a, b in zip(cuts, cuts[1:] + [len(j.text)])]
+
+    for para in raw.paras:
+        for j, a, b, mid in pieces(para):
+            sub = _Slice(j, a, b)             # keeps the paragraph's line map
+            text = sub.text
+            line = sub.line_at(0)
+            if NOTE_LABEL.match(text):
+                parts.notes.append(sub.item(0))
+                continue
+            if m := ADDON_LABEL.match(text):
+                addon = re.sub(r"\s+", " ", m.group("a") or m.group("b")).strip()
+                slot = parts.addons.setdefault(addon, {"line": line, "end": line, "duties": [],
+                                                       "knowledge": []})
+                rest = m.end()
+                if dm := ADDON_DUTY_LABEL.match(text[rest:]):
+                    rest += dm.end()
+                current = "addon-knowledge" if parts.knowledge else "addon-duties"
+                if text[rest:].strip():
+                    slot["duties" if current == "addon-duties" else "knowledge"].append((sub, rest))
+                continue
+            if m := DUTY_LABEL.match(text):
+                if parts.duties or parts.knowledge:
+                    raise err(line, "a second duty label in the block that starts at "
+                                    f"l.{title_line}: expected one «Лауазымдық міндеттері:»")
+                current, addon = "duties", None
+                gm = DUTY_GROUP.match(text[m.end():].lstrip())
+                group = gm.group(1) if gm else None
+                start = m.end() + (len(text[m.end():]) - len(text[m.end():].lstrip()))
+                parts.duties.append((sub, start + (gm.end() if gm else 0), group))
+                continue
+            if m := KNOW_LABEL.match(text):
+                if not parts.duties:
+                    raise err(line, f"the block that starts at l.{title_line} has no duty label "
+                                    "before «Білуге міндетті:» (expected «Лауазымдық міндеттері:» "
+                                    "or «Қызметтік міндеттері:»)")
+                if parts.knowledge:
+                    raise err(line, f"a second «Білуге міндетті:» in the block that starts at "
+                                    f"l.{title_line}: a title or a duty label is probably missing "
+                                    "before it")
+                current, addon = "knowledge", None
+                parts.knowledge.append((sub, m.end()))
+                continue
+            if m := REQ_LABEL.match(text):
+                if not parts.knowledge:
+                    raise err(line, f"the block that starts at l.{title_line} has no «Білуге "
+                                    "міндетті:» before its requirements")
+                current, addon = "requirements", None
+                parts.requirements.append((sub, m.end(), mid))
+                continue
+            # an unlabelled paragraph continues the current part
+            if current is None:
+                raise err(line, f"unlabelled paragraph in the block that starts at l.{title_line}: "
+                                "expected «Лауазымдық міндеттері:» or «Қызметтік міндеттері:»")
+            if current == "duties":
+                gm = DUTY_GROUP.match(text)
+                group = gm.group(1) if gm else group
+                parts.duties.append((sub, gm.end() if gm else 0, group))
+            elif current.startswith("addon"):
+                slot = parts.addons[addon]
+                slot["duties" if current == "addon-duties" else "knowledge"].append((sub, 0))
+            elif current == "knowledge":
+                parts.knowledge.append((sub, 0))
+            else:
+                scanner.warnings.append(LoaderWarning(
+                    SOURCE_FILE, line, "unlabelled-paragraph",
+                    "unlabelled paragraph after the requirements; read as part of them"))
+                parts.requirements.append((sub, 0, False))
+    return parts
+
+
+class _Slice:
+    """A part [a, b) of a joined paragraph, with the paragraph's line map."""
+
+    def __init__(self, j: _Joined, a: int, b: int) -> None:
+        self._j, self._a = j, a
+        self.text = j.text[a:b]
+
+    def line_at(self, offset: int) -> int:
+        return self._j.line_at(self._a + offset)
+
+    def item(self, start: int, end: int | None = None) -> TextItem | None:
+        end = len(self.text) if end is None else end
+        return self._j.item(self._a + start, self._a + end)

@@ -16,6 +16,7 @@ Engines (both take a `Job` and return a `JobResult` with the serialized body):
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -29,7 +30,7 @@ from typing import Any, Iterable
 
 import pyoxigraph as ox
 
-from . import errors, results
+from . import errors
 
 log = logging.getLogger("pedkg.service")
 
@@ -134,10 +135,10 @@ def run_job(store: ox.Store, job: Job) -> JobResult:
         else:
             kwargs["use_default_graph_as_union"] = job.use_union
         outcome = store.query(job.text, **kwargs)
-        return results.serialize_outcome(outcome, job.results_format, job.graph_format, job.max_rows)
+        return serialize_outcome(outcome, job.results_format, job.graph_format, job.max_rows)
     except SyntaxError as exc:
         return JobResult(error=(400, "query_syntax", f"SPARQL syntax error: {exc}"))
-    except results.NotAcceptable as exc:
+    except NotAcceptable as exc:
         return JobResult(error=(406, "not_acceptable", str(exc)))
     except OSError as exc:  # pyoxigraph: a failing SERVICE call or a read-only store
         log.warning("query failed: %s", exc)
@@ -147,6 +148,70 @@ def run_job(store: ox.Store, job: Job) -> JobResult:
                                 "A SERVICE call of the query failed; check the remote endpoint."))
     except RuntimeError as exc:  # pyoxigraph: evaluation errors that depend on the query
         return JobResult(error=(400, "query_evaluation", f"The query cannot be evaluated: {exc}"))
+
+
+class NotAcceptable(Exception):
+    """The client accepts no format for this query form."""
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RESULTS_FORMATS = {f.media_type: f for f in (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML,
+                                             ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV)}
+GRAPH_FORMATS = {f.media_type: f for f in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
+                                           ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)}
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                       "predicate": _term_json(term.predicate),
+                                       "object": _term_json(term.object)}}
+
+
+def serialize_outcome(outcome: Any, results_format: str | None, graph_format: str | None,
+                      max_rows: int) -> JobResult:
+    """Serialize a query outcome, keeping at most `max_rows` rows or triples.
+
+    SELECT rows are collected (up to the cap), written as SPARQL JSON, and for the other
+    formats re-read and written by pyoxigraph's own serializers, so every format is pyoxigraph's.
+    """
+    if isinstance(outcome, ox.QueryTriples):
+        if graph_format is None:
+            raise NotAcceptable("CONSTRUCT and DESCRIBE answer with an RDF graph format")
+        triples = list(itertools.islice(outcome, max_rows + 1))
+        body = ox.serialize(triples[:max_rows], format=GRAPH_FORMATS[graph_format])
+        return JobResult(body=body, media_type=graph_format, truncated=len(triples) > max_rows)
+    if results_format is None:
+        raise NotAcceptable("SELECT and ASK answer with a SPARQL results format")
+    fmt = RESULTS_FORMATS[results_format]
+    if isinstance(outcome, ox.QueryBoolean):
+        return JobResult(body=outcome.serialize(format=fmt), media_type=results_format)
+    names = [v.value for v in outcome.variables]
+    rows = list(itertools.islice(outcome, max_rows + 1))
+    truncated = len(rows) > max_rows
+    bindings = []
+    for row in rows[:max_rows]:
+        binding = {}
+        for i, name in enumerate(names):
+            term = row[i]
+            if term is not None:
+                binding[name] = _term_json(term)
+        bindings.append(binding)
+    body = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, separators=(",", ":")).encode()
+    if fmt != ox.QueryResultsFormat.JSON:
+        body = ox.parse_query_results(body, ox.QueryResultsFormat.JSON).serialize(format=fmt)
+    return JobResult(body=body, media_type=results_format, truncated=truncated)
 
 
 def result_error(result: JobResult) -> errors.ApiError | None:
