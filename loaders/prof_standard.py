@@ -52,6 +52,7 @@ class Note:
 class OrderMeta:
     number: str
     date: dt.date
+    date_text: str             # as printed, spaced: "2022 жылғы 15 желтоқсандағы"
     line: int                  # the approval stamp ("…№ 500 бұйрығыменбекітілген")
     signatory: str
     signatory_line: int
@@ -270,7 +271,7 @@ LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("code", r"^код\s*:?\s*$"),
         ("group_code", r"^топ\s+коды\s*:?\s*$"),
         ("aliases", r"^мамандықтың\s+басқа"),
-        ("profession", r"^мамандық(?:тар|ы)?\s*:?\s*$"),
+        ("profession", r"^маманды(?:қ|қтар|ғы)\s*:?\s*$"),
         ("level", r"^сбш\s+бойынша\s+біліктілік\s+деңгейі"),
         ("purpose", r"^қызметтің\s+негізгі\s+мақсаты"),
         ("main_functions", r"^(?:\d+\.\s*)?кәсіби\s+қызмет(?:і)?\s*$"),
@@ -321,12 +322,15 @@ def clean_item(text: str) -> str:
 
 
 def split_numbered(text: str, line: int, about: str, notes: list[Note],
-                   what: str = "list") -> list[ListItem]:
+                   what: str = "list", check: bool = True) -> list[ListItem]:
     """Split "1. A;2. B…" (items possibly glued) following the expected run 1..n.
 
     A marker for the expected number is taken wherever it occurs; another number is accepted only
-    after ";" (a duplicate or a gap), and recorded as a numbering fault.  Doubled markers
-    ("1.1.", "8. 8.") are recorded too.  A text that does not start with "1." is one unnumbered item.
+    after ";" (a duplicate or a gap), and recorded as a numbering fault (unless ``check`` is false:
+    one line of a list printed over several lines, checked as a whole by :func:`check_run`).
+    Doubled markers ("1.1.", "8. 8.") and items glued to the previous one with no punctuation
+    ("…әдістері2. Озық…") are recorded too.  A text that does not start with a number is one
+    unnumbered item.
     """
     text = text.strip()
     marks = list(MARK_RE.finditer(text))
@@ -356,10 +360,14 @@ def split_numbered(text: str, line: int, about: str, notes: list[Note],
         if m.group(2):
             doubled.append(n)
         items.append(ListItem(n, clean_item(text[m.end():end]), line))
-    if numbers != list(range(1, len(numbers) + 1)):
+    if check and numbers != list(range(1, len(numbers) + 1)):
         notes.append(Note(line, "glitch", about,
                           f"{what} numbered {', '.join(map(str, numbers))} instead of 1..{len(numbers)}",
                           _quote_numbers(text, chosen)))
+    glued = [m for m in chosen[1:] if re.search(rf"[{LOWER}{UPPER})]$", text[:m.start()])]
+    for m in glued:
+        notes.append(Note(line, "glitch", about, f"{what}: item {m.group(1)} glued to the previous item "
+                          "with no separator", text[max(0, m.start() - 12):m.end() + 8]))
     if doubled:
         notes.append(Note(line, "glitch", about,
                           f"{what}: doubled item numbers ({', '.join(f'{n}.{n}.' for n in doubled)})",
@@ -376,7 +384,8 @@ def check_run(items: list[ListItem], line: int, about: str, notes: list[Note], w
     if None in numbers or numbers == list(range(1, len(numbers) + 1)):
         return
     notes.append(Note(line, "glitch", about,
-                      f"{what} numbered {', '.join(map(str, numbers))} instead of 1..{len(numbers)}"))
+                      f"{what} numbered {', '.join(map(str, numbers))} instead of 1..{len(numbers)}",
+                      " … ".join(f"{n}." for n in numbers)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,6 +441,7 @@ def parse_order(lines: list[str], path: Path, body_start: int, notes: list[Note]
     tl, tm = need(r'^("Педагог"\s+кәсіптік\s+стандарты)\s*$', 'the title «"Педагог" кәсіптік стандарты»')
     return OrderMeta(
         number=am.group(4), date=_date(am, path, al), line=al,
+        date_text=re.sub(r"\s*№.*$", "", am.group(0)),
         signatory=sm.group(2).strip(), signatory_line=sl,
         basis_article=bm.group(1), basis_point=bm.group(2), basis_line=bl,
         repeals_number=rdm.group(4), repeals_date=_date(rdm, path, rl),
@@ -626,14 +636,14 @@ def parse_categories(lines: list[str], path: Path, start: int, stop: int, rules:
 # profession cards
 # ---------------------------------------------------------------------------------------------
 
-CARD_CARD_LABELS = {"code": "Код", "group_code": "Топ коды", "profession": "Мамандық",
+REQUIRED_ROWS = {"code": "Код", "group_code": "Топ коды", "profession": "Мамандық",
                     "level": "СБШ бойынша біліктілік деңгейі", "purpose": "Қызметтің негізгі мақсаты",
                     "main_functions": "Кәсіби қызметі | Негізгі кәсіби қызметі",
                     "personal": "Жеке құзыреттерге қойылатын талаптар",
                     "related": "СБШ шеңберіндегі басқа мамандықтармен байланыс",
                     "education": "Білім беру және біліктілік жүйесімен байланыс"}
 SIMPLE_ROWS = ("code", "group_code", "profession", "aliases", "level", "purpose", "personal", "handbooks")
-GLUE_LU_RE = re.compile(rf"(?<=[{LOWER}])(?=[{UPPER}])")
+GLUE_LU_RE = re.compile(rf"(?<=[{LOWER})])(?=[{UPPER}])")
 
 
 def appendix_headers(lines: list[str]) -> list[tuple[int, int]]:
@@ -717,7 +727,7 @@ class _CardParser:
 
     def once(self, lab: str, no: int) -> None:
         if lab in self.seen:
-            raise self.error(no, f"row '{CARD_CARD_LABELS.get(lab, lab)}' repeated (first at l.{self.seen[lab]}): "
+            raise self.error(no, f"row '{REQUIRED_ROWS.get(lab, lab)}' repeated (first at l.{self.seen[lab]}): "
                              "is a 'КӘСІПТЕР КАРТОЧКАСЫ:' line missing before it?")
         self.seen[lab] = no
 
@@ -751,7 +761,7 @@ class _CardParser:
         what = "main function list" if self.mode == "main" else "additional function list"
         items: list[ListItem] = []
         for text, no in self.segments:
-            items.extend(split_numbered(text, no, self.base, self.notes, what))
+            items.extend(split_numbered(text, no, self.base, self.notes, what, check=False))
         check_run(items, self.segments[0][1] if self.segments else self.card.line, self.base, self.notes, what)
         if self.mode == "main":
             self.card.main_functions = items
@@ -823,7 +833,7 @@ class _CardParser:
         for cell in cs:
             if m := re.match(r"^білім\s+деңгейі\s*:\s*", cell, re.IGNORECASE):
                 c.education_levels = cell[m.end():].strip()
-            elif m := re.match(r"^мамандық\w*\s*:\s*", cell, re.IGNORECASE):
+            elif m := re.match(r"^маманды[қғ]\w*\s*:\s*", cell, re.IGNORECASE):
                 body = cell[m.end():]
                 q = re.search(r"біліктілік\w*\s*:\s*", body, re.IGNORECASE)
                 if q:
@@ -878,7 +888,7 @@ class _CardParser:
 
     def finish(self) -> None:
         c = self.card
-        for lab, text in CARD_CARD_LABELS.items():
+        for lab, text in REQUIRED_ROWS.items():
             if lab not in self.seen:
                 raise self.error(c.line, f"the card '{c.title}' (l.{c.line}–{c.end_line}) has no row '{text}'")
         if not c.functions:
@@ -898,7 +908,7 @@ class _CardParser:
             tnum = [t.number for t in fn.tasks]
             if None in tnum:
                 self.notes.append(Note(fn.tasks[tnum.index(None)].line, "glitch", f"{self.base}/function/{fi}",
-                                       "task printed as 'Міндет:' without its number"))
+                                       "task printed as 'Міндет:' without its number", "Міндет:"))
             elif tnum != list(range(1, len(tnum) + 1)):
                 self.notes.append(Note(fn.line, "glitch", f"{self.base}/function/{fi}",
                                        f"tasks numbered {tnum}"))

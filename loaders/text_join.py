@@ -18,6 +18,9 @@ starts a new item (the heading plus its wrapped title lines, which are column-0 
 continuing the previous one.  Pass ``starts_item=None`` to split on indentation only.  A column-0
 line that comes before any item start also opens an item.
 
+``line_starts(item)`` / ``line_at(starts, offset)`` map a character offset of a joined item back to
+its physical source line (rebuilt from ``item.raw``), for line-precise provenance of a phrase.
+
 Usage::
 
     lines = path.read_text(encoding="utf-8").split("\\n")

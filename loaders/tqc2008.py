@@ -59,6 +59,15 @@ ORG_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"жалпы\s+(?:орта\s+)?білім|мектеп|лицей|гимназия|интернат", "secondary"),
     ))
 
+#: kinds of organisation only the 2008 text names; a title naming one overrides its section's type
+ORG_RULES_SPECIFIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.I), slug) for p, slug in (
+        (r"оқу-өндірістік\s+комбинат", "training-production-complex"),
+        (r"лагер", "camp"),
+        (r"дарынды\s+балалармен", "gifted-centre"),
+        (r"спорт\s+ұйым", "sports"),
+    ))
+
 #: knowledge items that are not laws (closed dictionary; words may be interrupted by other text)
 KNOWLEDGE_AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("pedagogy-psychology", "педагогика және психология негіздері",
@@ -107,12 +116,17 @@ class KnowledgeArea:
 @dataclass(frozen=True)
 class Experience:
     years: Decimal
-    kind: str                     # kzcode:experience-kind slug
+    kinds: tuple[str, ...]        # kzcode:experience-kind slugs, all of which apply ("any" if none)
     text: str                     # the phrase as printed (joined)
     line: int
+    group: int = 1                # experiences with the same group are alternatives ("немесе")
     in_position: str | None = None
     inner: "Experience | None" = None     # "оның ішінде …"
-    alternative_group: int = 0            # requirements with the same group number are alternatives
+    education_level: str | None = None    # the education path it belongs to ("… өтілі бар … білім")
+
+    @property
+    def kind(self) -> str:
+        return self.kinds[0]
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,8 @@ class EducationPath:
     degree_field: str | None = None
     academic_title: bool = False
     additional: bool = False      # "қосымша … білім" (a second education on top of another)
+    condition: str | None = None  # "бастауыш білім мұғалімдері үшін": whom the path is for
+    level_inferred: bool = False  # the segment names no level; taken from the one before
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,7 @@ class Requirement:
     paths: tuple[EducationPath, ...]
     experience: tuple[Experience, ...]
     mid_line_label: bool = False
+    review: tuple[str, ...] = ()  # why a reader should check the parse (ambiguous wording)
 
 
 @dataclass(frozen=True)
@@ -474,3 +491,521 @@ class _Slice:
     def item(self, start: int, end: int | None = None) -> TextItem | None:
         end = len(self.text) if end is None else end
         return self._j.item(self._a + start, self._a + end)
+
+
+class _Concat:
+    """Several slices (each from a start offset) joined by one space, with a line map."""
+
+    def __init__(self, pieces: list[tuple[_Slice, int]], raw: list[str]) -> None:
+        self.text = ""
+        self._map: list[tuple[int, _Slice, int]] = []    # (global offset, slice, local offset)
+        self._raw = raw
+        for sl, start in pieces:
+            chunk = sl.text[start:]
+            lead = len(chunk) - len(chunk.lstrip())
+            chunk = chunk.strip()
+            if not chunk:
+                continue
+            joined = join_text(self.text, chunk)
+            self._map.append((len(joined) - len(chunk), sl, start + lead))
+            self.text = joined
+
+    def line_at(self, offset: int) -> int:
+        i = max(bisect.bisect_right([m[0] for m in self._map], offset) - 1, 0)
+        g, sl, local = self._map[i]
+        return sl.line_at(local + max(offset - g, 0))
+
+    def item(self, start: int = 0, end: int | None = None) -> TextItem | None:
+        end = len(self.text) if end is None else end
+        chunk = self.text[start:end]
+        text = chunk.strip()
+        if not text:
+            return None
+        lead = len(chunk) - len(chunk.lstrip())
+        first = self.line_at(start + lead)
+        last = self.line_at(start + lead + len(text) - 1)
+        return TextItem(text=text, line=first, end_line=last,
+                        raw="\n".join(self._raw[first - 1:last]))
+
+
+def _sentences(sl, start: int, group: str | None) -> list[Duty]:
+    """Split a duty paragraph (from ``start``) into sentences, each with its lines."""
+    text = sl.text
+    out, a = [], start
+    for m in SENTENCE_BREAK.finditer(text, start):
+        if (it := sl.item(a, m.start())) is not None:
+            out.append(Duty(it, group))
+        a = m.end()
+    if (it := sl.item(a)) is not None:
+        out.append(Duty(it, group))
+    return out
+
+
+def _areas(know: _Concat) -> tuple[KnowledgeArea, ...]:
+    """Knowledge items that are not laws, tolerant to act-name fragments inside them."""
+    words = [(m.group(0).lower(), m.start()) for m in re.finditer(r"[\w-]+", know.text)]
+    found = []
+    for key, text, pattern in KNOWLEDGE_AREAS:
+        for i, (w, off) in enumerate(words):
+            if not re.match(pattern[0], w):
+                continue
+            pos, ok = i, True
+            for p in pattern[1:]:
+                nxt = next((k for k in range(pos + 1, min(pos + 13, len(words)))
+                            if re.match(rf"(?:{p})", words[k][0])), None)
+                if nxt is None:
+                    ok = False
+                    break
+                pos = nxt
+            if ok:
+                found.append(KnowledgeArea(key, text, know.line_at(off)))
+                break
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------- requirements
+NUMBER_WORDS = {"бір": 1, "екі": 2, "үш": 3, "төрт": 4, "бес": 5, "алты": 6, "жеті": 7,
+                "сегіз": 8, "тоғыз": 9, "он": 10}
+_NUM = r"\d+(?:[.,]\d+)?|" + "|".join(NUMBER_WORDS)
+YEARS = re.compile(rf"кем\s+дегенде\s+(?P<a>{_NUM})\s+жыл(?:дан)?"
+                   rf"|(?P<b>{_NUM})\s+жыл(?:дан)?\s+кем\s+(?:болмауы|емес)", re.I)
+ANY_YEARS = re.compile(rf"(?<![\w-])(?:{_NUM})\s+жыл", re.I)
+CLAUSE_START = re.compile(r"(?:(?<=білім)|(?<=білімі)|(?<=дәрежесі)|(?<=атағы)|(?<=\)))"
+                          r"\s*(?:,|\s+және\s*,?|\s+немесе)\s+|,\s+(?:оның\s+ішінде|немесе)\s+")
+CLAUSE_TAIL = re.compile(r"(?:\s+(?:жұмыс|еңбек)\s+өтілі)?(?:\s+бар)?(?:\s+бол(?:мауы|уы))?"
+                         r"(?:\s+тиіс)?")
+KIND_CUES = (
+    ("managerial", re.compile(r"басшы\w*\s+(?:қызмет|лауазым)\w*|басқару\s+(?:лауазым|орган)\w*"
+                              r"|жетекші\s+лауазым\w*")),
+    ("pedagogical", re.compile(r"(?:ғылыми-)?педагогикалық\s+(?:еңбек|жұмыс|қызмет|лауазым|өтіл)\w*")),
+    ("specialty", re.compile(r"мамандығы\s+бойынша|бейін\w*(?:\s+сәйкес)?|профил\w*(?:\s+сай)?")),
+)
+IN_POSITION = re.compile(r"^(?P<pos>.+?)\s+қызметінде\s+кем\s+дегенде")
+HIGHER = re.compile(r"(?<![\w-])жоғары(?![\w-])")
+TVET = re.compile(r"техникалық\s+және\s+кәсіптік|орта\s+кәсіптік|кәсіптік\s+орта|арнаулы\s+орта"
+                  r"|арнайы\s+орта")
+PATH_SPLIT = re.compile(r"\s*,?\s+(?:немесе|не\s+болмаса)\s+"
+                        r"|(?<=білім)\s+және\s+(?=техникалық\s+және\s+кәсіптік|жоғары)")
+CONDITION = re.compile(r"(?:^|,\s*)(?P<cond>[^,]+?\s+үшін)\s*-\s*")
+TRAILER = re.compile(r"[\s,.]*(?:(?:және|немесе)\s*)?(?:болуы\s*(?:тиіс)?)?[\s,.]*$")
+
+
+def _mask(text: str) -> str:
+    """Blank out (…) and "…" contents, keeping offsets, so separators inside them are ignored."""
+    out, depth, quote = [], 0, False
+    for ch in text:
+        if ch == '"':
+            quote = not quote
+            out.append(ch)
+        elif ch == "(":
+            depth += 1
+            out.append(ch)
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+            out.append(ch)
+        else:
+            out.append(" " if (depth or quote) and ch not in "()" else ch)
+    return "".join(out)
+
+
+def _years(m: re.Match[str]) -> Decimal:
+    n = (m.group("a") or m.group("b")).lower()
+    return Decimal(NUMBER_WORDS[n]) if n in NUMBER_WORDS else Decimal(n.replace(",", "."))
+
+
+def _kinds(clause: str) -> list[tuple[str, ...]]:
+    """Experience kinds named in a clause; several lists when cues are joined by «немесе»."""
+    cues = sorted((m.start(), m.end(), kind) for kind, rx in KIND_CUES for m in rx.finditer(clause))
+    if not cues:
+        return [("any",)]
+    alts: list[list[str]] = [[cues[0][2]]]
+    for (_, e1, k1), (s2, _, k2) in zip(cues, cues[1:]):
+        if clause[e1:s2].strip() == "немесе" and k1 != k2:
+            alts.append([k2])
+        elif k2 not in alts[-1]:
+            alts[-1].append(k2)
+    return [tuple(a) for a in alts]
+
+
+def _parse_requirement(sl, start: int, mid: bool, warn) -> Requirement:
+    item = sl.item(start)
+    text = item.text
+    base = sl.text.index(text, start)
+    masked = _mask(text)
+    found: list[dict] = []
+    cut = list(text)
+    prev_end, group = 0, 0
+    for m in YEARS.finditer(masked):
+        seps = [c for c in CLAUSE_START.finditer(masked, prev_end) if c.end() <= m.start()]
+        sep = seps[-1] if seps else None
+        a = sep.end() if sep else prev_end
+        end = CLAUSE_TAIL.match(masked, m.end()).end()
+        clause = text[a:end].strip()
+        sep_text = sep.group(0) if sep else ""
+        line = sl.line_at(base + a)
+        inner = bool(found) and bool(re.search(r"оның\s+ішінде", sep_text))
+        alternative = bool(found and sep and sep.start() == prev_end and "немесе" in sep_text)
+        if not (inner or alternative):
+            group += 1
+        applies_next = clause.endswith("бар")
+        for kinds in _kinds(clause):
+            pos = IN_POSITION.match(clause)
+            entry = dict(years=_years(m), kinds=("in-position",) if pos else kinds, text=clause,
+                         line=line, group=group, in_position=pos.group("pos") if pos else None,
+                         next=end if applies_next else None)
+            if inner:
+                found[-1]["inner"] = entry
+                break
+            found.append(entry)
+        keep_sep = sep is not None and "," not in sep_text and "және" not in sep_text
+        for i in range(a if (sep is None or keep_sep) else sep.start(), end):
+            cut[i] = " "
+        prev_end = end
+    for m in ANY_YEARS.finditer(masked):
+        if not any(e["text"] and e["text"] in text and text.index(e["text"]) <= m.start()
+                   < text.index(e["text"]) + len(e["text"]) for e in found + [
+                       f.get("inner", {}) for f in found] if e):
+            warn(sl.line_at(base + m.start()), "unparsed-experience",
+                 f"a number of years that is not read as an experience requirement: "
+                 f"«{text[m.start():m.end() + 10]}…»")
+    edu = "".join(cut)
+    paths, review = _paths(edu, text, found)
+
+    def build(e: dict) -> Experience:
+        inner = build(e["inner"]) if e.get("inner") else None
+        level = None
+        if e.get("next") is not None:
+            level = next((p.level for off, p in paths if off >= e["next"]), None)
+        return Experience(e["years"], e["kinds"], e["text"], e["line"], e["group"],
+                          e["in_position"], inner, level)
+
+    return Requirement(item, tuple(p for _, p in paths), tuple(build(e) for e in found),
+                       mid, tuple(review))
+
+
+def _degrees(edu: str) -> tuple[str, list[dict]]:
+    """Cut degree and academic-title items out of the education text."""
+    masked = _mask(edu)
+    items, cut, prev = [], list(edu), 0
+    for m in re.finditer(r"дәрежесі|атағы", masked):
+        seps = [s.end() for s in re.finditer(r",\s*|\s+және\s+", masked[:m.start()])]
+        a = max([prev] + [s for s in seps if s >= prev])
+        body, mbody = edu[a:m.end()], masked[a:m.end()]
+        alt = bool(re.match(r"\s*(?:немесе|не\s+болмаса)\s", mbody))
+        if m.group(0) == "атағы":
+            items.append({"title": True, "alt": alt})
+        else:
+            codes = []
+            for w in re.finditer(r"докторы|кандидаты|PhD|магистр", mbody):
+                code = {"докторы": "doctor-of-sciences", "кандидаты": "candidate-of-sciences",
+                        "PhD": "phd", "магистр": "master"}[w.group(0)]
+                codes.append(code)
+            fm = re.search(r"([\w-]+)\s+ғылымдарының", mbody)
+            items.append({"degrees": codes, "alt": alt, "field": fm.group(1) if fm else None,
+                          "text": body.strip()})
+        for i in range(a, m.end()):
+            cut[i] = " "
+        prev = m.end()
+    return "".join(cut), items
+
+
+def _paths(edu: str, full: str, exps: list[dict]) -> tuple[list[tuple[int, EducationPath]], list[str]]:
+    """Education paths (alternatives) with the degrees and title they need."""
+    review: list[str] = []
+    edu, deg_items = _degrees(edu)
+    degrees: list[str] = []
+    field_ = None
+    title_required = title_alt = False
+    for it in deg_items:
+        if it.get("title"):
+            title_alt, title_required = (True, title_required) if it["alt"] else (title_alt, True)
+        else:
+            degrees += [d for d in it["degrees"] if d not in degrees]
+            field_ = field_ or it["field"]
+    parts: list[tuple[int, str, str | None]] = []     # (offset, text, condition)
+    cm = CONDITION.search(_mask(edu))
+    chunks = [(0, edu[:cm.start()] if cm else edu, None)]
+    if cm:
+        chunks.append((cm.end(), edu[cm.end():], re.sub(r"\s+", " ", cm.group("cond")).strip()))
+    for off, chunk, cond in chunks:
+        masked = _mask(chunk)
+        if re.search(r"(?<=білім)\s+және\s+(?=техникалық\s+және\s+кәсіптік|жоғары)", masked) or \
+                re.search(r"білімі?\s+және\s+(?=техникалық|жоғары)", masked):
+            review.append("two education levels joined by «және»: both required, or either?")
+        a = 0
+        for m in list(PATH_SPLIT.finditer(masked)) + [None]:
+            b = m.start() if m else len(chunk)
+            seg = chunk[a:b]
+            if seg.strip(" ,.") and TRAILER.sub("", seg).strip(" ,."):
+                clean = re.sub(r"\s+", " ", TRAILER.sub("", seg)).strip(" ,")
+                parts.append((off + a + len(seg) - len(seg.lstrip()), clean, cond))
+            a = m.end() if m else b
+    paths: list[tuple[int, EducationPath]] = []
+    for off, seg, cond in parts:
+        mseg = _mask(seg)
+        hm, tm = HIGHER.search(mseg), TVET.search(mseg)
+        level = None
+        if hm or tm:
+            level = "higher" if hm and (not tm or hm.start() < tm.start()) else "tvet"
+        profile = _profile(seg)
+        if level is None and not profile and paths:
+            o, prev = paths[-1]
+            if re.search(r"білім", prev.text):
+                review.append(f"«{seg}» names no education level: read with «{prev.text}»")
+            paths[-1] = (o, EducationPath(**{**prev.__dict__, "text": f"{prev.text} немесе {seg}"}))
+            continue
+        inferred = level is None and bool(paths)
+        if inferred:
+            level = paths[-1][1].level
+        if level is None:
+            review.append(f"no education level in «{seg}»")
+            level = "higher"
+        extra = dict(degrees=tuple(degrees), degree_field=field_,
+                     academic_title=title_required) if level == "higher" else {}
+        paths.append((off, EducationPath(
+            level=level, text=seg, pedagogical=True if re.search(r"педагогикалық", mseg) else None,
+            profile=profile, additional=bool(re.search(r"қосымша|қайта\s+даярлау", mseg)),
+            condition=cond, level_inferred=inferred, **extra)))
+    if title_alt:       # "… дәрежесі, не болмаса ғылыми атағы": a second way through the title
+        for off, p in list(paths):
+            if p.level == "higher" and p.degrees:
+                paths.append((off, EducationPath(**{**p.__dict__, "degrees": (),
+                                                    "degree_field": None, "academic_title": True})))
+                break
+    return paths, review
+
+
+def _profile(seg: str) -> str | None:
+    if m := re.search(r'"([^"]+)"\s+мамандығы', seg):
+        return m.group(1).strip()
+    if m := re.search(r"([\w-]+)\s+мамандығы\s+бойынша", seg):
+        return m.group(1)
+    for m in re.finditer(r"\(([^)]*)\)|/([^/]*)/", seg):
+        inner = (m.group(1) or m.group(2) or "").strip()
+        if inner and not TVET.search(inner):
+            return inner
+    return None
+
+
+# --------------------------------------------------------------------------- titles, notes, organisation types
+def _org_type(text: str, rules=ORG_RULES) -> str | None:
+    """The kind of organisation named first in ``text`` (None if it names none)."""
+    hits = sorted((m.start(), slug) for rx, slug in rules if (m := rx.search(text)))
+    return hits[0][1] if hits else None
+
+
+def _split_titles(title: str, heads: set[str]) -> tuple[str, ...]:
+    """Split a joint title «X-тың аға тәлімгері, тәлімгер» where a comma follows a position noun."""
+    masked = _mask(title)
+    parts, a = [], 0
+    for m in re.finditer(r",\s*", masked):
+        seg = title[a:m.start()]
+        last = re.sub(r"\(.*?\)", "", seg).split()[-1:] or [""]
+        if _is_head(last[0], heads):
+            parts.append(seg.strip())
+            a = m.end()
+    parts.append(title[a:].strip())
+    return tuple(p for p in parts if p)
+
+
+def _is_head(word: str, heads: set[str]) -> bool:
+    w = word.lower()
+    for h in heads:
+        short, long_ = sorted((w, h), key=len)
+        if long_.startswith(short) and long_[len(short):] in ("", "ы", "і", "сы", "сі"):
+            return True
+    return False
+
+
+def _head(title: str) -> str:
+    words = re.sub(r"\([^)]*\)\s*$", "", title).split()
+    return words[-1].lower().strip(",") if words else ""
+
+
+def _aliases(title: str) -> tuple[str, ...]:
+    m = re.search(r"\(([^()]+)\)\s*$", title)
+    if not m:
+        return ()
+    inner = m.group(1).strip()
+    last = inner.split()[-1]
+    if "," in inner or GENITIVE.search(last) or ABBREVIATION.match(inner):
+        return ()
+    return (inner,)
+
+
+def _note(item: TextItem) -> EditorialNote:
+    text = item.text
+    order = re.search(r"N\s*(\d+)", text)
+    date = re.search(r"\d{2}\.\d{2}\.\d{4}", text)
+    replaced: tuple[str, ...] = ()
+    replacement = None
+    if (k := text.find("деген сөздер")) > 0 and "ауыстырылды" in text:
+        replaced = tuple(re.sub(r"\s+", " ", q).strip()
+                         for q in re.findall(r'"([^"]+)"', text[:k]))
+        rest = re.findall(r'"([^"]+)"', text[k:])
+        replacement = re.sub(r"\s+", " ", rest[0]).replace("( ", "(").strip() if rest else None
+    return EditorialNote(item, order.group(1) if order else None,
+                         date.group(0) if date else None, replaced, replacement)
+
+
+def _old_term_cores(notes: list[EditorialNote]) -> list[tuple[str, list[str]]]:
+    """Word sequences of the education terms a note replaced ("орта кәсіптік (…) білім" -> орта кәсіптік)."""
+    cores = []
+    for n in notes:
+        for term in n.replaced_terms:
+            words = re.sub(r"\([^)]*\)?", " ", term).split()
+            words = [w for w in words if w not in ("білім", "немесе")]
+            if words:
+                cores.append((term, words))
+    return cores
+
+
+# --------------------------------------------------------------------------- the document
+def parse(path: str | Path) -> Document2008:
+    """Parse ``tqc-2008-kk.txt`` into sections and position blocks.
+
+    :raises SourceError: when the structure is missing (no section heading, a block without a
+        duty, knowledge or requirement label, …), naming the file and the line.
+    """
+    path = Path(path)
+    try:
+        lines = read_lines(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(path, None, f"cannot read the source: {exc.__class__.__name__}") from None
+    scanner = _Scanner(path, lines)
+    warnings: list[LoaderWarning] = []
+    scanner.warnings = warnings
+
+    def warn(line: int | None, code: str, message: str) -> None:
+        warnings.append(LoaderWarning(path.name, line, code, message))
+
+    scanner.scan()
+    if len(scanner.sections) != 3:
+        warn(scanner.sections[-1].line, "section-count",
+             f"{len(scanner.sections)} sections found where the annex has 3")
+    sections: list[Section] = []
+    all_notes: list[EditorialNote] = []
+    for rs in scanner.sections:
+        notes = tuple(_note(_Joined(p.lines, lines).item(0)) for p in rs.notes)
+        all_notes += notes
+        heading = re.sub(r"^\d+\.\s*", "", rs.heading or "")
+        kinds = {slug for rx, slug in ORG_RULES if rx.search(heading)}
+        sections.append(Section(rs.number, heading, rs.line, rs.end_line,
+                                kinds.pop() if len(kinds) == 1 else None, notes, rs.glued_line))
+    heads = {_head(" ".join(l.strip() for _, l in rb.title_lines)) for rb in scanner.blocks}
+    blocks: list[Block] = []
+    slices: dict[str, list] = {}
+    for rb in scanner.blocks:
+        title_line = rb.title_lines[0][0]
+        parts = _classify(rb, title_line, scanner)
+        title = _Joined(rb.title_lines, lines).text
+        if not parts.requirements:
+            raise SourceError(path, title_line, f"the block «{title}» has no «Біліктілікке "
+                                                "қойылатын талаптар:» label")
+        sec = sections[rb.section - 1]
+        index = sum(1 for b in blocks if b.section == rb.section) + 1
+        for n in parts.notes:
+            all_notes.append(_note(n))
+        know = _Concat([(sl, st) for sl, st in parts.knowledge], lines)
+        duties = [d for sl, st, g in parts.duties for d in _sentences(sl, st, g)]
+        addons = []
+        for role, slot in parts.addons.items():
+            ad = [d for sl, st in slot["duties"] for d in _sentences(sl, st, None)]
+            ak = _Concat(slot["knowledge"], lines).item() if slot["knowledge"] else None
+            ends = [d.item.end_line for d in ad] + ([ak.end_line] if ak else [])
+            addons.append(AddOn(role, slot["line"], max(ends, default=slot["line"]), tuple(ad), ak))
+        reqs = tuple(_parse_requirement(sl, st, mid, warn) for sl, st, mid in parts.requirements)
+        end_line = max(p.lines[-1][0] for p in rb.paras)
+        while not lines[end_line - 1].strip():
+            end_line -= 1
+        block = Block(
+            section=rb.section, index=index, title=title, line=title_line,
+            title_end_line=rb.title_lines[-1][0], titles=_split_titles(title, heads),
+            aliases=_aliases(title), org_type=(_org_type(title, ORG_RULES_SPECIFIC) or sec.org_type
+                      or _org_type(title) or "other"),
+            duties=tuple(duties), knowledge=know.item(), areas=_areas(know),
+            requirements=reqs, addons=tuple(addons),
+            notes=tuple(_note(n) for n in parts.notes), end_line=end_line)
+        blocks.append(block)
+        slices[block.key] = [sl for sl, _, _ in parts.requirements]
+    m = re.search(r"N\s*(\d+)\s+Бұйрығы", " ".join(lines[:15]))
+    doc = Document2008(path, _Joined([(i + 1, l) for i, l in enumerate(lines[:4])], lines).text,
+                       m.group(1) if m else None, sections, blocks, warnings=warnings)
+    _find_anomalies(doc, all_notes, slices)
+    return doc
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace('"', "")).strip().lower()
+
+
+def _find_anomalies(doc: Document2008, notes: list[EditorialNote], slices: dict) -> None:
+    out = doc.anomalies
+    for s in doc.sections:
+        if s.glued_tail_line:
+            out.append(Anomaly(
+                "glitch", s.glued_tail_line, "Үлгі Біліктілік сипаттамалары",
+                f"the tail «Үлгі Біліктілік сипаттамалары» of the heading of section {s.number} "
+                f"(l.{s.line}) is printed after an editorial note, on the line of the first "
+                "position title", block=next(b.key for b in doc.blocks if b.section == s.number)))
+    # a block with two requirement labels: is one of them another block's requirement?
+    for b in doc.blocks:
+        if len(b.requirements) < 2:
+            continue
+        copies = []
+        for i, r in enumerate(b.requirements):
+            twins = [o for o in doc.blocks if o is not b and any(
+                _norm(x.item.text) == _norm(r.item.text) for x in o.requirements)]
+            # a wording shared by exactly one other block is that block's own; a wording many
+            # blocks share is a common formula and proves nothing
+            if len(twins) == 1:
+                twin = twins[0]
+                copies.append(i)
+                out.append(Anomaly(
+                    "copy-paste", r.item.line, r.item.text,
+                    f"block {b.key} has {len(b.requirements)} requirement labels; requirement "
+                    f"{i + 1} (l.{r.item.line}–{r.item.end_line}) is word for word the "
+                    f"requirement of block {twin.key} «{twin.title}» (l.{twin.requirements[0].item.line})",
+                    block=b.key, related=twin.key, index=i))
+        if not copies:
+            out.append(Anomaly("glitch", b.requirements[1].item.line, b.requirements[1].item.text,
+                               f"block {b.key} has {len(b.requirements)} requirement labels",
+                               block=b.key, index=1))
+    # a title that is another block's title plus a possessive ending
+    for b in doc.blocks:
+        for o in doc.blocks:
+            t, u = b.title.lower(), o.title.lower()
+            if t != u and t.startswith(u) and t[len(u):] in ("ы", "і", "сы", "сі"):
+                out.append(Anomaly(
+                    "typo", b.line, b.title,
+                    f"title «{b.title}» carries a possessive ending: block {o.key} (l.{o.line}) "
+                    f"spells the same title «{o.title}»", block=b.key, related=o.key))
+    # education terms an amendment replaced "throughout the text" that survive in requirements
+    cores = _old_term_cores(notes)
+    replacement_paren = re.compile(r"\(\s*арнайы\s+орта,\s*кәсіптік\s+орта\s*\)")
+    for b in doc.blocks:
+        for i, (r, sl) in enumerate(zip(b.requirements, slices[b.key])):
+            text = replacement_paren.sub(lambda m: " " * len(m.group(0)), r.item.text)
+            text = re.sub(r"техникалық\s+және\s+кәсіптік", lambda m: " " * len(m.group(0)), text)
+            base = sl.text.index(r.item.text)
+            for words in {tuple(w) for _, w in cores}:
+                orders = [list(words)] + ([list(words[::-1])] if len(words) == 2 else [])
+                for ws in orders:
+                    m = re.search(r"(?<![\w-])" + r"\s+".join(map(re.escape, ws)) + r"(?![\w-])", text)
+                    if m:
+                        line = sl.line_at(base + m.start())
+                        order = "" if ws == list(words) else " (words in reverse order)"
+                        after = set(re.findall(r"[\w-]+", text[m.end():m.end() + 50].lower()))
+                        term = max((t for t, w in cores if tuple(w) == words),
+                                   key=lambda t: (len(after & set(re.findall(r"[\w-]+", t))), len(t)))
+                        n = next(n for n in notes if term in n.replaced_terms)
+                        out.append(Anomaly(
+                            "glitch", line, r.item.text[m.start():m.end() + 30].strip(),
+                            f"the old education term «{term}»{order} survives in block {b.key}, "
+                            f"although the note at l.{n.item.line} (Order N {n.amending_order}) "
+                            f"replaced it throughout the text by «{n.replacement}»",
+                            block=b.key, index=i))
+                        break
+                else:
+                    continue
+                break

@@ -21,9 +21,11 @@ import logging
 import multiprocessing
 import os
 import queue
+import shutil
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -120,34 +122,44 @@ class JobResult:
 def run_job(store: ox.Store, job: Job) -> JobResult:
     """Execute `job` on `store` and serialize the outcome; client errors come back as data."""
     try:
-        if job.kind == "info":
-            graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-            return JobResult(info={"quads": len(store), "named_graphs": graphs})
-        if job.kind == "update":
-            store.update(job.text, base_iri=job.base_iri)
-            if job.snapshot_to:
-                store.dump(job.snapshot_to, format=ox.RdfFormat.N_QUADS)
-            return JobResult(body=b"", media_type="text/plain")
-        kwargs: dict[str, Any] = {"base_iri": job.base_iri}
-        if job.default_graphs is not None or job.named_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-        else:
-            kwargs["use_default_graph_as_union"] = job.use_union
-        outcome = store.query(job.text, **kwargs)
-        return serialize_outcome(outcome, job.results_format, job.graph_format, job.max_rows)
-    except SyntaxError as exc:
-        return JobResult(error=(400, "query_syntax", f"SPARQL syntax error: {exc}"))
-    except NotAcceptable as exc:
-        return JobResult(error=(406, "not_acceptable", str(exc)))
-    except OSError as exc:  # pyoxigraph: a failing SERVICE call or a read-only store
+        return _execute(store, job)
+    except (SyntaxError, NotAcceptable, OSError, RuntimeError) as exc:
+        # Drop the failed frames' locals (pyoxigraph iterators) here, in the thread that made them.
+        traceback.clear_frames(exc.__traceback__)
+        return JobResult(error=_classify(exc))
+
+
+def _execute(store: ox.Store, job: Job) -> JobResult:
+    if job.kind == "info":
+        graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+        return JobResult(info={"quads": len(store), "named_graphs": graphs})
+    if job.kind == "update":
+        store.update(job.text, base_iri=job.base_iri)
+        if job.snapshot_to:
+            store.dump(job.snapshot_to, format=ox.RdfFormat.N_QUADS)
+        return JobResult(body=b"", media_type="text/plain")
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+    else:
+        kwargs["use_default_graph_as_union"] = job.use_union
+    outcome = store.query(job.text, **kwargs)
+    return serialize_outcome(outcome, job.results_format, job.graph_format, job.max_rows)
+
+
+def _classify(exc: BaseException) -> tuple[int, str, str]:
+    if isinstance(exc, SyntaxError):
+        return 400, "query_syntax", f"SPARQL syntax error: {exc}"
+    if isinstance(exc, NotAcceptable):
+        return 406, "not_acceptable", str(exc)
+    if isinstance(exc, OSError):  # pyoxigraph: a failing SERVICE call, or a read-only store
         log.warning("query failed: %s", exc)
         if "read-only" in str(exc).lower() or "read only" in str(exc).lower():
-            return JobResult(error=(403, "read_only", "This store is read-only."))
-        return JobResult(error=(502, "federation_failed",
-                                "A SERVICE call of the query failed; check the remote endpoint."))
-    except RuntimeError as exc:  # pyoxigraph: evaluation errors that depend on the query
-        return JobResult(error=(400, "query_evaluation", f"The query cannot be evaluated: {exc}"))
+            return 403, "read_only", "This store is read-only."
+        return 502, "federation_failed", "A SERVICE call of the query failed; check the remote endpoint."
+    # RuntimeError: pyoxigraph's evaluation errors, which depend on the query
+    return 400, "query_evaluation", f"The query cannot be evaluated: {exc}"
 
 
 class NotAcceptable(Exception):
@@ -155,9 +167,9 @@ class NotAcceptable(Exception):
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RESULTS_FORMATS = {f.media_type: f for f in (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML,
+RESULTS_FORMATS = {f.media_type.split(";")[0]: f for f in (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML,
                                              ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV)}
-GRAPH_FORMATS = {f.media_type: f for f in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
+GRAPH_FORMATS = {f.media_type.split(";")[0]: f for f in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
                                            ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)}
 
 
@@ -309,8 +321,13 @@ class WorkerPool:
             for w in workers:
                 w.kill()
             raise
+        self._workers = set(workers)
         for w in workers:
             self._idle.put(w)
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for health checks and tests)."""
+        return sorted(w.process.pid for w in list(self._workers) if w.process.is_alive())
 
     def run(self, job: Job, timeout_s: float) -> JobResult:
         if job.kind == "update":
@@ -349,6 +366,7 @@ class WorkerPool:
     def _replace(self, worker: _Worker) -> None:
         """Kill `worker` now; start its successor in the background."""
         worker.kill()
+        self._workers.discard(worker)
         if self._closed:
             return
 
@@ -362,17 +380,19 @@ class WorkerPool:
             if self._closed:
                 fresh.kill()
             else:
+                self._workers.add(fresh)
                 self._idle.put(fresh)
 
         threading.Thread(target=start, name="pedkg-worker-respawn", daemon=True).start()
 
     def close(self) -> None:
+        """Stop every worker, busy or idle."""
         self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
+        for worker in list(self._workers):
+            worker.kill()
+        self._workers.clear()
+        if self._snapshot_dir:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
 
 
 def open_engine(settings: Any) -> LocalEngine | WorkerPool:

@@ -1,0 +1,236 @@
+"""The FastAPI application: one route table (`router`), thin handlers over plain functions.
+
+| route | methods | handler |
+|---|---|---|
+| /sparql | GET, POST | `service.sparql.handle_query` (SPARQL 1.1 Protocol; service description without a query) |
+| /healthz | GET | store size and build information |
+| /api/queries | GET | the named queries with their headers |
+| /api/queries/{name}[.json/.csv] | GET | `handle_named_query`: run one named query |
+| /docs, /openapi.json | GET | OpenAPI |
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from . import errors, named_queries
+from .settings import Settings
+from .sparql import CSV, JSON, ProtocolRequest, SparqlResponse, choose_formats, handle_query
+from .store import Job, open_engine, result_error
+
+router = APIRouter()
+
+_SPARQL_DOC_PARAMS = [
+    {"name": "query", "in": "query", "schema": {"type": "string"}, "description": "SPARQL query (GET)."},
+    {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "Default graph IRI(s) of the query dataset (repeatable)."},
+    {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "Named graph IRI(s) of the query dataset (repeatable)."},
+    {"name": "format", "in": "query", "schema": {"type": "string"},
+     "description": "Overrides Accept: json, xml, csv, tsv, turtle, nt, jsonld, rdfxml."},
+]
+_SPARQL_DOC_BODY = {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                                "application/sparql-query": {"schema": {"type": "string"}},
+                                "application/sparql-update": {"schema": {"type": "string"}}}}
+
+
+def _to_response(answer: SparqlResponse) -> Response:
+    headers = dict(answer.headers)
+    if answer.status == 204:
+        return Response(status_code=204, headers=headers)
+    return Response(answer.body, status_code=answer.status, headers=headers,
+                    media_type=answer.content_type)
+
+
+@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol endpoint",
+                  openapi_extra={"parameters": _SPARQL_DOC_PARAMS, "requestBody": _SPARQL_DOC_BODY})
+async def sparql_endpoint(request: Request) -> Response:
+    body = await request.body() if request.method == "POST" else b""
+    params = ProtocolRequest(
+        method=request.method,
+        query_params=tuple(request.query_params.multi_items()),
+        content_type=request.headers.get("content-type"),
+        body=body,
+        accept=request.headers.get("accept"),
+        authorization=request.headers.get("authorization"),
+        endpoint_url=str(request.url.replace(query="", fragment="")),
+    )
+    state = request.app.state
+    return _to_response(await run_in_threadpool(handle_query, params, state.engine, state.settings))
+
+
+@router.get("/healthz", summary="Liveness, store size and build information")
+def healthz(request: Request) -> JSONResponse:
+    state = request.app.state
+    result = state.engine.run(Job("info"), state.settings.query_timeout_s)
+    info = result.info or {}
+    return JSONResponse({
+        "status": "ok",
+        "quads": info.get("quads"),
+        "named_graphs": len(info.get("named_graphs", ())),
+        "source": state.engine.description,
+        "query_workers": state.settings.query_workers,
+        "hard_timeout": state.engine.hard_timeout,
+        "named_queries": len(state.queries),
+    })
+
+
+@router.get("/api/queries", summary="The named queries, with titles, descriptions and parameters")
+def list_queries(request: Request) -> JSONResponse:
+    return JSONResponse({"queries": [q.to_json() for q in request.app.state.queries.values()]})
+
+
+@router.get("/api/queries/{name}", summary="Run a named query (suffix .json or .csv, or Accept)")
+def run_named_query(name: str, request: Request) -> Response:
+    state = request.app.state
+    answer = handle_named_query(name, tuple(request.query_params.multi_items()),
+                                request.headers.get("accept"), state.queries, state.engine, state.settings)
+    return _to_response(answer)
+
+
+_SUFFIX_FORMATS = {".json": (JSON, None), ".csv": (CSV, None)}
+
+
+def handle_named_query(name: str, pairs: tuple[tuple[str, str], ...], accept: str | None,
+                       queries: dict[str, named_queries.NamedQuery], store: Any,
+                       settings: Settings) -> SparqlResponse:
+    """Run the named query `name` (optionally suffixed .json/.csv) with URL parameters `pairs`.
+
+    :raises ApiError: 404 unknown query, 400 parameters, 406 format, 503 timeout.
+    """
+    formats = None
+    for suffix, fmts in _SUFFIX_FORMATS.items():
+        if name.endswith(suffix):
+            name, formats = name[: -len(suffix)], fmts
+    query = named_queries.lookup(queries, name)
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise errors.bad_request(f"Parameter(s) {', '.join(repeated)} given more than once.",
+                                 "multiple_parameters")
+    text = query.render(dict(pairs))
+    results_format, graph_format = formats or choose_formats(accept, None)
+    if results_format is None and graph_format is None:
+        raise errors.not_acceptable("Ask for JSON or CSV (suffix .json or .csv, or Accept).", [JSON, CSV])
+    job = Job("query", text, results_format=results_format, graph_format=graph_format,
+              max_rows=settings.max_rows)
+    result = store.run(job, settings.query_timeout_s)
+    err = result_error(result)
+    if err is not None:
+        raise err
+    headers = {"Vary": "Accept"}
+    if result.truncated:
+        headers["X-Pedkg-Truncated"] = "true"
+    return SparqlResponse(200, result.body, result.media_type, headers)
+
+
+# ---------------------------------------------------------------- middleware
+
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY")]
+CSP = (b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+CORS_PATHS = ("/sparql",)
+NO_CSP_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")  # Swagger UI loads its own scripts
+
+ASGIApp = Callable[..., Awaitable[None]]
+
+
+class ServiceMiddleware:
+    """Body size limit (413), CORS for /sparql (any origin, never credentials), security headers."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, headers = scope["path"], dict(scope["headers"])
+        cors = path in CORS_PATHS and b"origin" in headers
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                extra = list(SECURITY_HEADERS)
+                if path not in NO_CSP_PATHS:
+                    extra.append((b"content-security-policy", CSP))
+                if cors:
+                    extra += [(b"access-control-allow-origin", b"*"),
+                              (b"access-control-expose-headers", b"X-Pedkg-Truncated")]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        if cors and scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+            await send_with_headers({"type": "http.response.start", "status": 204, "headers": [
+                (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+                (b"access-control-allow-headers", b"Accept, Content-Type"),
+                (b"access-control-max-age", b"600")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        too_large = errors.payload_too_large(
+            f"The request body is larger than the limit of {self.max_body_bytes} bytes.")
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _send_error(send_with_headers, too_large)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.max_body_bytes:
+                await _send_error(send_with_headers, too_large)
+                return
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_headers)
+
+
+async def _send_error(send: Callable, err: errors.ApiError) -> None:
+    payload = json.dumps(err.to_json()).encode()
+    await send({"type": "http.response.start", "status": err.status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def create_app(settings: Settings | None = None, engine: Any = None) -> FastAPI:
+    """The application for `settings`; `engine` overrides the one `settings` would open.
+
+    :raises DataLoadError: the data files or the build cannot be read.
+    :raises QueryFileError: a named query file is malformed.
+    """
+    settings = settings or Settings()
+    queries = named_queries.load_queries(settings.queries_dir)
+    engine = engine if engine is not None else open_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.close()
+
+    app = FastAPI(title="pedagog-kg", version="0.1.0", lifespan=lifespan,
+                  description="SPARQL endpoint and named queries over the knowledge graph of "
+                              "Kazakhstan's regulations for teacher positions.")
+    app.state.settings, app.state.engine, app.state.queries = settings, engine, queries
+    errors.install_error_handlers(app)
+    app.include_router(router)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app
