@@ -344,6 +344,16 @@ class Registry:
         if not isinstance(data, Mapping) or not isinstance(data.get("acts"), list):
             raise chk.fail("top level", "expected a mapping with a list 'acts'")
         entries = [_parse_entry(raw, i, chk)[0] for i, raw in enumerate(data["acts"])]
+        seen: dict[str, int] = {}
+        for i, e in enumerate(entries):
+            if e.key in seen:
+                raise chk.fail(f"entry #{i} (key '{e.key}')", f"duplicate key '{e.key}' (first at entry #{seen[e.key]})")
+            seen[e.key] = i
+        for i, e in enumerate(entries):
+            for rel, target in e.relations:
+                if target not in seen:
+                    raise chk.fail(f"entry #{i} (key '{e.key}')",
+                                   f"field 'relations.{rel}' names unknown key '{target}'")
         return cls(entries, path=path)
 
     # -- lookup ---------------------------------------------------------------------------------

@@ -295,8 +295,8 @@ class _Scanner:
         start = next((i for i, l in enumerate(self.lines, 1)
                       if (m := SECTION_LINE.match(l)) and m.group(1) == "1"), None)
         if start is None:
-            raise self.err(None, "no line «1. …» at column 0: expected the heading of the "
-                                 "annex's first section")
+            raise self.err(len(self.lines), "the file ends without a line «1. …» at column 0: "
+                                            "expected the heading of the annex's first section")
         para: _Para | None = None
         run: list[tuple[int, str]] = []      # pending column-0 lines: a title, a heading or a continuation
         blank_before = False
@@ -915,6 +915,11 @@ def parse(path: str | Path) -> Document2008:
             ends = [d.item.end_line for d in ad] + ([ak.end_line] if ak else [])
             addons.append(AddOn(role, slot["line"], max(ends, default=slot["line"]), tuple(ad), ak))
         reqs = tuple(_parse_requirement(sl, st, mid, warn) for sl, st, mid in parts.requirements)
+        for r in reqs:
+            if not r.item.text.endswith("."):
+                warn(r.item.end_line, "unfinished-requirement",
+                     f"the requirement of «{title}» does not end with a full stop: "
+                     f"is the text cut? «…{r.item.text[-40:]}»")
         end_line = max(p.lines[-1][0] for p in rb.paras)
         while not lines[end_line - 1].strip():
             end_line -= 1

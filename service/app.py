@@ -114,7 +114,10 @@ def handle_named_query(name: str, pairs: tuple[tuple[str, str], ...], accept: st
     if repeated:
         raise errors.bad_request(f"Parameter(s) {', '.join(repeated)} given more than once.",
                                  "multiple_parameters")
-    text = query.render(dict(pairs))
+    try:
+        text = query.render(dict(pairs))
+    except named_queries.ParameterError as exc:
+        raise exc.to_api_error() from None
     results_format, graph_format = formats or choose_formats(accept, None)
     if results_format is None and graph_format is None:
         raise errors.not_acceptable("Ask for JSON or CSV (suffix .json or .csv, or Accept).", [JSON, CSV])

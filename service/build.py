@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 
 from loaders.acts import Registry, registry_graph
 from loaders.base import LoaderWarning, LoadResult
@@ -93,6 +94,8 @@ def write_nquads(graphs: dict[str, Graph], path: Path) -> int:
     """Serialise every named graph into one N-Quads file (sorted, so two builds diff cleanly)."""
     lines: list[str] = []
     for name, graph in graphs.items():
+        if any(isinstance(t, BNode) for triple in graph for t in triple):
+            graph = to_canonical_graph(graph)  # stable blank-node labels: identical builds, identical files
         ds = Dataset()
         ds.graph(URIRef(name)).__iadd__(graph)
         lines.extend(l for l in ds.serialize(format="nquads").splitlines() if l.strip())

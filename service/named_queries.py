@@ -42,8 +42,23 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 MAX_STRING = 1000
 
 
-class QueryFileError(ValueError):
+class NamedQueryError(ValueError):
+    """Base of the named-query errors (the CLI reports them as they are)."""
+
+
+class QueryFileError(NamedQueryError):
     """A malformed header; the message names the file and line."""
+
+
+class ParameterError(NamedQueryError):
+    """Unknown, missing or invalid parameter values (HTTP: 400 with `code` and `details`)."""
+
+    def __init__(self, message: str, code: str = "invalid_parameter", details: Any = None) -> None:
+        super().__init__(message)
+        self.message, self.code, self.details = message, code, details
+
+    def to_api_error(self) -> errors.ApiError:
+        return errors.bad_request(self.message, self.code, self.details)
 
 
 @dataclass(frozen=True)
@@ -82,18 +97,18 @@ class NamedQuery:
     def render(self, values: Mapping[str, str]) -> str:
         """The query text with ``$name`` replaced by validated terms.
 
-        :raises ApiError: 400 for unknown, missing or invalid parameters.
+        :raises ParameterError: unknown, missing or invalid parameters.
         """
         known = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise errors.bad_request(f"Unknown parameter(s) {', '.join(unknown)} for query "
-                                     f"{self.name!r}; it takes: {', '.join(known) or 'none'}.",
-                                     "unknown_parameter", {"unknown": unknown})
+            raise ParameterError(f"Unknown parameter(s) {', '.join(unknown)} for query "
+                                 f"{self.name!r}; it takes: {', '.join(known) or 'none'}.",
+                                 "unknown_parameter", {"unknown": unknown})
         missing = [p.name for p in self.params if p.required and p.name not in values]
         if missing:
-            raise errors.bad_request(f"Missing required parameter(s) {', '.join(missing)} for query "
-                                     f"{self.name!r}.", "missing_parameter", {"missing": missing})
+            raise ParameterError(f"Missing required parameter(s) {', '.join(missing)} for query "
+                                 f"{self.name!r}.", "missing_parameter", {"missing": missing})
         terms = {p.name: sparql_term(p, values.get(p.name, p.default or "")) for p in self.params}
         out = []
         for kind, tok in tokenize(self.text):
@@ -109,11 +124,10 @@ def sparql_term(param: Param, value: str) -> str:
     >>> sparql_term(Param("n", "integer"), "12")
     '"12"^^<http://www.w3.org/2001/XMLSchema#integer>'
 
-    :raises ApiError: 400 when the value does not fit the type.
+    :raises ParameterError: the value does not fit the type.
     """
-    def invalid(expected: str) -> errors.ApiError:
-        return errors.bad_request(f"Parameter {param.name!r} must be {expected}, got {value!r}.",
-                                  "invalid_parameter")
+    def invalid(expected: str) -> ParameterError:
+        return ParameterError(f"Parameter {param.name!r} must be {expected}, got {value!r}.")
 
     if param.type == "iri":
         if not _IRI_RE.fullmatch(value):
@@ -204,7 +218,7 @@ def _parse_param(value: str, where: str) -> Param:
     if default is not None:
         try:
             sparql_term(param, default)
-        except errors.ApiError as exc:
+        except ParameterError as exc:
             raise QueryFileError(f"{where}: bad default: {exc.message}") from None
     return param
 
@@ -223,6 +237,11 @@ def load_queries(folder: str | Path) -> dict[str, NamedQuery]:
             raise QueryFileError(f"{path}: a query name may only use a-z, 0-9 and '-'")
         queries[path.stem] = parse_query_file(path)
     return queries
+
+
+def load_named_queries(folder: str | Path = Path("queries")) -> dict[str, NamedQuery]:
+    """`load_queries` with the repository's default folder (used by ``pedkg query --named``)."""
+    return load_queries(folder)
 
 
 def lookup(queries: Mapping[str, NamedQuery], name: str) -> NamedQuery:

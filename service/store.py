@@ -418,6 +418,10 @@ def open_engine(settings: Any) -> LocalEngine | WorkerPool:
                             "or pass --data FILE")
     description = {"kind": "build", "path": str(build.resolve()),
                    "built_at": _mtime(dump if dump.is_file() else store_dir)}
+    summary = build / "build.json"
+    if summary.is_file():
+        facts = json.loads(summary.read_text(encoding="utf-8"))
+        description.update({k: facts[k] for k in ("release", "triples", "positions", "acts") if k in facts})
     if settings.allow_updates or not store_dir.is_dir():
         if not dump.is_file():
             raise DataLoadError(f"{dump}: updates need the N-Quads dump of the build")
