@@ -341,7 +341,14 @@ class _Scanner:
         opens_block = bool(DUTY_LABEL.match(nxt) or NOTE_LABEL.match(nxt))
         if not self.in_heading:
             m = SECTION_LINE.match(first)
-            if m and int(m.group(1)) == len(self.sections) + 1 and opens_block:
+            expected = len(self.sections) + 1
+            if m and opens_block and int(m.group(1)) != expected:
+                raise self.err(first_no, f"section «{m.group(1)}.» found where section "
+                                         f"«{expected}.» was expected")
+            if not m and opens_block and HEADING_END.search(_Joined(lines, self.lines).text):
+                raise self.err(first_no, "a section heading («… Үлгі Біліктілік сипаттамалары») "
+                                         f"without its number: expected «{expected}. …»")
+            if m and opens_block:
                 self._open_section(first_no)
             elif opens_block:
                 self.blocks.append(_RawBlock(self.sections[-1].number, lines))

@@ -144,5 +144,16 @@ def query(
         sys.stdout.write(pyoxigraph.serialize(result, format=pyoxigraph.RdfFormat.TURTLE).decode())
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (one job each)."""
+    from service.cli_audit import audit_vacancy_command
+    from service.server import serve_command
+
+    app.command("serve")(serve_command)
+    app.command("audit-vacancy")(audit_vacancy_command)
+
+
+_register_commands()
+
 if __name__ == "__main__":
     app()

@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from pathlib import Path
-from urllib.parse import unquote
 
 import pyoxigraph as ox
 import pytest
@@ -26,7 +25,8 @@ from service.settings import SETTINGS, Settings
 from service.sparql import ProtocolRequest, analyse, handle_query, negotiate, RESULT_OFFERS
 from service.store import DataLoadError, LocalEngine, load_data_files
 from service_fixtures import (KASEI, RUNAWAY_QUERY, TOKEN, W3C_SPARQL11, ConnectionWatcher,  # noqa: F401
-                              client, free_port, live_server, make_client, tiny_data, tiny_settings)
+                              TestClient, client, free_port, live_server, make_client, tiny_data,
+                              tiny_settings)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -206,8 +206,6 @@ def test_500_never_leaks_the_exception(tiny_data):
             pass
 
     app = create_app(tiny_settings(tiny_data, query_workers=0), engine=BrokenEngine())
-    from fastapi.testclient import TestClient
-
     with TestClient(app, raise_server_exceptions=False) as c:
         response = c.get("/sparql", params={"query": "ASK {}"})
     assert response.status_code == 500
