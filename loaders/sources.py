@@ -24,3 +24,30 @@ def regulation_act_key(source_file: str) -> str:
     if entry is None or "act" not in entry:
         raise KeyError(f"{source_file}: no 'act' for this file in {SOURCES_YAML.name}")
     return entry["act"]
+
+
+def sources_graph(registry) -> "Graph":
+    """One kzo:SourceDocument per bundled text: title, language, file and the act it is the text of."""
+    from rdflib import RDF, Graph, Literal, URIRef
+    from rdflib.namespace import DCTERMS, XSD
+
+    from loaders.namespaces import KZID, KZO, PREFIXES
+
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    for file, entry in source_table().items():
+        doc = KZID[f"source/{file.rsplit('.', 1)[0]}"]
+        g.add((doc, RDF.type, KZO.SourceDocument))
+        g.add((doc, KZO.sourceFile, Literal(file)))
+        for lang, title in entry.get("title", {}).items():
+            g.add((doc, DCTERMS.title, Literal(title, lang=lang)))
+        for lang in str(entry["language"]).split():
+            g.add((doc, DCTERMS.language, Literal(lang)))
+        if entry.get("version_date"):
+            g.add((doc, DCTERMS.date, Literal(str(entry["version_date"]), datatype=XSD.date)))
+        if entry.get("act"):
+            g.add((doc, DCTERMS.source, URIRef(registry.get(entry["act"]).iri)))
+        if entry.get("amended_by"):
+            g.add((doc, DCTERMS.references, URIRef(registry.get(entry["amended_by"]).iri)))
+    return g

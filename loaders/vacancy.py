@@ -510,9 +510,6 @@ def _fill(v: VacancyVersion, lines: list[str], blocks, doc: VacancyDoc) -> None:
         v.experience = parse_experience(v.qualification.items, v.lang)
     if v.competencies is not None:
         v.levels = parse_levels(v.competencies.items)
-    for doc_item in v.documents:
-        if doc_item.form_annex is None and v.lang == "kk" and doc_item.number == 1:
-            pass  # the annex number may be printed in one language only (sources.md §3.4)
     numbers = [d.number for d in v.documents]
     if numbers and numbers != list(range(1, len(numbers) + 1)):
         doc.warnings.append(LoaderWarning(doc.file, v.documents[0].line, "document-numbering",
@@ -571,23 +568,24 @@ def org_type_of_name(name: str) -> str | None:
 
 
 def _quoted(text: str) -> tuple[int, int] | None:
-    """(start, end) of the outermost quoted run: «…» with nesting, or the first "…" pair."""
-    depth, start = 0, None
-    for i, ch in enumerate(text):
-        if ch == "«":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch == "»" and depth:
-            depth -= 1
-            if depth == 0:
-                return start, i + 1
-    m = re.search(r"[\"“]([^\"”]+)[\"”]", text)
-    if m:
-        return m.start(), m.end()
-    if start is not None:  # an unclosed «
-        return start, len(text)
-    return None
+    """(start, end) of the outermost quoted run, whichever opens first: «…» (nesting counted) or
+    "…" (inner «…» skipped)."""
+    opens = [i for i in (text.find("«"), text.find('"'), text.find("“")) if i >= 0]
+    if not opens:
+        return None
+    start = min(opens)
+    if text[start] == "«":
+        depth = 0
+        for i in range(start, len(text)):
+            if text[i] == "«":
+                depth += 1
+            elif text[i] == "»":
+                depth -= 1
+                if depth == 0:
+                    return start, i + 1
+        return start, len(text)  # an unclosed «
+    close = re.compile(r'["”]').search(text, start + 1)
+    return (start, close.end()) if close else (start, len(text))
 
 
 def _header(v: VacancyVersion, lines: list[str], first: int, last: int) -> None:
@@ -873,12 +871,10 @@ def parse_levels(items: list[TextItem]) -> list[LevelClaim]:
         ref = REF_RU.search(item.text) or REF_KK.match(item.text)
         if ref and cur["ref_t"] is None and not cur["st"]:
             target = ref.group("t").strip(' "«»')
-            full = item.text[ref.start("t"):ref.end("t") + 40]
             if '"' in target or "»" in target:  # "педагог-ассистент" первой категории
                 target = '"' + target
             cur["ref_t"] = target
             cur["ref"] = _category_of(target) if "первой категории" not in target else None
-            del full
             tail = re.split(r"а\s+также\s*:|меңгеруі,", item.text, maxsplit=1)
             if len(tail) == 2 and tail[1].strip():
                 cur["st"].append(TextItem(tail[1].strip(), item.line, item.end_line, item.raw))

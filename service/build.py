@@ -31,7 +31,7 @@ from loaders.acts import Registry, registry_graph
 from loaders.base import LoaderWarning, LoadResult
 from loaders.namespaces import KZO, graph_iri
 from loaders.ontology_files import ontology_graph
-from loaders.sources import SOURCES_DIR
+from loaders.sources import SOURCES_DIR, sources_graph
 
 KEEP_RELEASES = 2
 
@@ -80,7 +80,7 @@ def collect_graphs(sources_dir: Path, progress: Callable[[str], None] = lambda _
     progress("ontology")
     graphs[graph_iri("ontology")] = ontology_graph()
     progress("reference")
-    graphs[graph_iri("reference")] = registry_graph(registry)
+    graphs[graph_iri("reference")] = registry_graph(registry) + sources_graph(registry)
     warnings: list[LoaderWarning] = []
     for file, load in source_loaders():
         progress(file)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 
 with warnings.catch_warnings():  # starlette's note about httpx2; TestClient works as is
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
     from fastapi.testclient import TestClient
 
 from service.app import create_app

@@ -12,8 +12,6 @@ from service.named_queries import (NamedQuery, Param, ParameterError, QueryFileE
                                    parse_query_file)
 from service_fixtures import REPO, make_client
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 KZ_TRIG = """\
 @prefix kzo: <https://w3id.org/kz-edu/onto#> .
 @prefix kzeli: <https://w3id.org/kz-edu/eli/kz/> .

@@ -28,8 +28,6 @@ from service_fixtures import (KASEI, RUNAWAY_QUERY, TOKEN, W3C_SPARQL11, Connect
                               TestClient, client, free_port, live_server, make_client, tiny_data,
                               tiny_settings)
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 EX = "PREFIX ex: <http://example.org/> "
 NAMES = EX + "SELECT ?s ?name ?age WHERE { ?s ex:name ?name OPTIONAL { ?s ex:age ?age } } ORDER BY ?s"
 NAMES_JSON = ('{"head":{"vars":["s","name","age"]},"results":{"bindings":['
