@@ -998,7 +998,9 @@ def parse_deadline(span: Span) -> Deadline | None:
         d1 = date(int(w.group(3)), int(w.group(2)), int(w.group(1)))
         d2 = date(int(w.group(6)), int(w.group(5)), int(w.group(4)))
         raw_window = text[w.start():].split(";")[0].strip()
-        return Deadline("absolute", raw_window, span.line, span.end_line, start=d1, end=d2, raw=span.raw)
+        joined = Joined([(span.line + k, ln) for k, ln in enumerate(span.raw.split("\n"))])
+        at = joined.line_at(joined.text.find(raw_window)) if raw_window in joined.text else span.line
+        return Deadline("absolute", raw_window, at, span.end_line, start=d1, end=d2, raw=span.raw)
     m = DAYS_RE.search(text)
     if m:
         word = (m.group(1) or m.group(2)).lower()

@@ -323,7 +323,7 @@ class _Modeller:
             b.add(self.iri, KZO.applicationsFrom, Literal(dl.start.isoformat(), datatype=XSD.date))
             b.add(self.iri, SCHEMA.validThrough, Literal(dl.end.isoformat(), datatype=XSD.date))
             if ".." in dl.text:
-                b.note("date-glitch", node, dl.line + dl.raw.count("\n"), "glitch",
+                b.note("date-glitch", node, dl.line, "glitch",
                        "a date is printed with a double dot; read as a single one", dl.text)
         b.add(self.iri, KZO.hasApplicationDeadline, node)
 

@@ -48,8 +48,11 @@ def _to_response(answer: SparqlResponse) -> Response:
                     media_type=answer.content_type)
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol endpoint",
-                  openapi_extra={"parameters": _SPARQL_DOC_PARAMS, "requestBody": _SPARQL_DOC_BODY})
+@router.get("/sparql", summary="SPARQL query by GET; without a query: the service description",
+            operation_id="sparql_get", openapi_extra={"parameters": _SPARQL_DOC_PARAMS})
+@router.post("/sparql", summary="SPARQL query or update by POST (form, or direct body)",
+             operation_id="sparql_post",
+             openapi_extra={"parameters": _SPARQL_DOC_PARAMS[1:], "requestBody": _SPARQL_DOC_BODY})
 async def sparql_endpoint(request: Request) -> Response:
     body = await request.body() if request.method == "POST" else b""
     params = ProtocolRequest(

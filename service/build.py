@@ -55,9 +55,20 @@ class BuildFailed(Exception):
 
 def source_loaders() -> list[tuple[str, Callable[[Path, Registry], LoadResult]]]:
     """(source file, load function) for every bundled source, in build order."""
-    from loaders import tqc2020_rdf
+    from loaders import prof_standard_rdf, tqc2008_rdf, tqc2020_rdf, vacancy_rdf
+    from loaders.tqc2020 import parse as parse_2020
 
-    return [("tqc-2020-ru.txt", tqc2020_rdf.load)]
+    def vacancy(path: Path, registry: Registry) -> LoadResult:
+        # a vacancy is matched against the regulation it claims to follow
+        return vacancy_rdf.load(path, registry, parse_2020(path.parent / "tqc-2020-ru.txt"))
+
+    return [
+        ("tqc-2020-ru.txt", tqc2020_rdf.load),
+        ("tqc-2008-kk.txt", tqc2008_rdf.load),
+        ("prof-standard-pedagog-2022-kk.txt", prof_standard_rdf.load),
+        ("vacancy-kokshetau-assistant.txt", vacancy),
+        ("vacancy-methodist-2024-kk.txt", vacancy),
+    ]
 
 
 @contextmanager

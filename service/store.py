@@ -402,6 +402,8 @@ def open_engine(settings: Any) -> LocalEngine | WorkerPool:
     :raises DataLoadError: a data file is malformed, or there is no build.
     """
     build = Path(settings.build_dir)
+    if settings.store_url:
+        raise DataLoadError("store_url (a remote SPARQL store) is not supported yet; unset PEDKG_STORE_URL")
     if settings.data_files:
         description = {"kind": "data", "files": list(settings.data_files)}
         store = load_data_files(settings.data_files)

@@ -600,3 +600,12 @@ def test_settings_registry_matches_the_dataclass():
     with pytest.raises(ValueError, match="update_token"):
         Settings(allow_updates=True)
     assert "PEDKG_MAX_ROWS" in settings_mod.settings_help()
+
+
+def test_route_table_and_openapi(client):
+    spec = client.get("/openapi.json").json()
+    assert {path: sorted(ops) for path, ops in spec["paths"].items()} == {
+        "/sparql": ["get", "post"], "/healthz": ["get"], "/api/queries": ["get"],
+        "/api/queries/{name}": ["get"]}
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "content-security-policy" not in docs.headers

@@ -178,7 +178,7 @@ def test_methodist_salary_decimal_commas(met):
 
 def test_methodist_window_keeps_double_dot(met):
     d = met.versions[0].deadline
-    assert (d.kind, d.start, d.end, d.line) == ("absolute", date(2024, 7, 16), date(2024, 7, 24), 64)
+    assert (d.kind, d.start, d.end, d.line) == ("absolute", date(2024, 7, 16), date(2024, 7, 24), 65)
     assert d.text == "16.07.2024 – 24.07..2024ж"
     assert "24.07..2024ж" in d.raw
 
