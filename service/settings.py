@@ -5,7 +5,7 @@ environment variables (``PEDKG_<NAME>``).  `Settings` is what the code receives.
 
 >>> Settings().port
 8000
->>> Settings.from_env({"PEDKG_PORT": "9001", "PEDKG_ALLOW_UPDATES": "yes"}).port
+>>> Settings.from_env({"PEDKG_PORT": "9001", "PEDKG_SERVICE_ALLOWLIST": "http://a/sparql"}).port
 9001
 """
 

@@ -25,8 +25,9 @@ from service.app import create_app
 from service.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
+# CI puts a copy of shared/ beside the clone; the environment variable overrides.
 W3C_SPARQL11 = Path(os.environ.get("PEDKG_W3C_SPARQL11",
-                                   "/work/shared/w3c/rdf-tests-sparql11/sparql11"))
+                                   REPO.parent / "shared" / "w3c" / "rdf-tests-sparql11" / "sparql11"))
 KASEI = "http://kasei.us/2009/09/sparql/data/"
 TOKEN = "s3cret-token"
 
