@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from loaders.acts import Registry, registry_graph
@@ -107,9 +107,8 @@ def write_nquads(graphs: dict[str, Graph], path: Path) -> int:
     for name, graph in graphs.items():
         if any(isinstance(t, BNode) for triple in graph for t in triple):
             graph = to_canonical_graph(graph)  # stable blank-node labels: identical builds, identical files
-        ds = Dataset()
-        ds.graph(URIRef(name)).__iadd__(graph)
-        lines.extend(l for l in ds.serialize(format="nquads").splitlines() if l.strip())
+        suffix = f" <{name}> ."
+        lines.extend(l[:-2] + suffix for l in graph.serialize(format="nt").splitlines() if l.strip())
     lines.sort()
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(lines)

@@ -18,7 +18,7 @@ from service.build import BuildFailed, build_all, current_release, read_summary
 
 app = typer.Typer(help="pedagog-kg: the knowledge graph of Kazakhstan's teacher-position regulations.",
                   no_args_is_help=True, add_completion=False)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 

@@ -369,8 +369,8 @@ def _education(g, q, paths, c, qpoint) -> Rule:
         ped_ps = Not(Prop(KZO.pedagogicalEducation, has_value=False)) if ped is True else TRUE
         if not profile:
             prof_ds = TRUE
-        elif GENERIC_PROFILE.search(profile):
-            prof_ds = FALSE
+        elif GENERIC_PROFILE.search(profile):  # "по соответствующему профилю": relevance is the commission's
+            prof_ds = TRUE
         else:
             prof_ds = Prop(KZO.educationProfile, min_count=1, pattern=r"\s+".join(map(re.escape, profile.split())))
         ds_paths.append(and_(_edu_levels(levels), ped_ds, prof_ds))

@@ -207,7 +207,11 @@ def _actual(rule: ps.Rule, p: Portfolio, lang: str) -> str:
     if rule.kind == "category-offered":
         return ps.label("category", p.category, lang) if p.category else w("none", lang)
     if rule.kind in ("prerequisite", "teaching-addon"):
-        return ps.label("category", p.current_category, lang) if p.current_category else w("none", lang)
+        cur = ps.label("category", p.current_category, lang) if p.current_category else w("none", lang)
+        if rule.kind == "teaching-addon":
+            teach = {True: w("held", lang), False: w("not-held", lang), None: w("not-stated", lang)}
+            cur += f" ({w('when-teaching', lang)}: {teach[p.teaching_activity]})"
+        return cur
     if rule.kind == "document":
         return "-"
     return ""

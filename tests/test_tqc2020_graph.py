@@ -27,8 +27,8 @@ def test_88_positions_each_with_title_org_type_duties_acts_requirement(select):
 
 
 def test_tvet_positions_are_not_under_glava_8(select):
-    rows = select("""SELECT ?p ?div WHERE { ?p a kzo:Position ; kzo:organisationType <https://w3id.org/kz-edu/code/org-type/tvet> ;
-                                             kzo:division ?div }""")
+    rows = select(f"""SELECT ?p ?div WHERE {{ GRAPH <{G2020}> {{ ?p a kzo:Position ;
+        kzo:organisationType <https://w3id.org/kz-edu/code/org-type/tvet> ; kzo:division ?div }} }}""")
     assert len(rows) == 25
     assert {r["div"] for r in rows} == {"https://w3id.org/kz-edu/id/tqc-2020/s2"}
     glava8 = select("""SELECT ?p WHERE { ?p kzo:division <https://w3id.org/kz-edu/id/tqc-2020/ch8> }""")
@@ -65,8 +65,8 @@ def test_repealed_and_suspect_acts_are_flagged(select):
 
 
 def test_military_act_of_point_43_subvariant(select):
-    rows = select("""SELECT ?p ?line WHERE { ?c kzo:citedBy ?p ; kzo:citedAct ?a ; kzo:sourceLine ?line .
-        ?a skos:prefLabel ?l FILTER(CONTAINS(STR(?l), "воинской службе")) }""")
+    rows = select(f"""SELECT ?p ?line WHERE {{ GRAPH <{G2020}> {{ ?c kzo:citedBy ?p ; kzo:citedAct ?a ;
+        kzo:sourceLine ?line }} ?a skos:prefLabel ?l FILTER(CONTAINS(STR(?l), "воинской службе")) }}""")
     assert {r["p"].rsplit("/", 1)[1] for r in rows} == {"ch3-p1", "s2-p15"}
 
 

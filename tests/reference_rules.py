@@ -1,0 +1,188 @@
+"""An independent plain-Python reading of the portfolio rules (docs/validation.md, "Rules").
+
+It reads the requirement data straight from the graph and evaluates a `Portfolio` with three-valued
+logic (PASS / REVIEW / FAIL), without the expression trees or shapes of service/portfolio_shapes.py.
+Tests compare its statuses with the generated SHACL shapes and the compiled checks.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from rdflib import RDF, RDFS, Graph, URIRef
+
+from loaders.namespaces import KZCODE, KZO
+from service.portfolio_input import Portfolio
+
+PASS, REVIEW, FAIL = 2, 1, 0
+NAMES = {PASS: "pass", REVIEW: "needs-review", FAIL: "fail"}
+CHAIN = ("pedagog", "moderator", "expert", "researcher", "master")
+YEARS = {"pedagogical": "pedagogical", "specialty": "specialty", "in-position": "position",
+         "managerial": "managerial", "enterprise": "enterprise", "any": "total"}
+
+
+def tail(x) -> str | None:
+    return None if x is None else str(x).rsplit("/", 1)[-1]
+
+
+def k_and(*xs):
+    return min(xs, default=PASS)
+
+
+def k_or(*xs):
+    return max(xs, default=FAIL)
+
+
+def known(value, wanted) -> int:
+    """Three-valued equality test of an optional portfolio value."""
+    if value is None:
+        return REVIEW
+    return PASS if value == wanted else FAIL
+
+
+class Reference:
+    def __init__(self, g: Graph) -> None:
+        self.g = g
+
+    def path_ok(self, path, c) -> bool:
+        g = self.g
+        if tail(g.value(path, KZO.educationLevel)) in ("academic-degree", "course-certificate"):
+            return False
+        if g.value(path, KZO.desirable) or g.value(path, KZO.additional):
+            return False
+        grants = g.value(path, KZO.grantsCategoryRights)
+        return not (grants is not None and grants.toPython() is False and c not in (None, "pedagog"))
+
+    def statuses(self, p: Portfolio, position: str, c: str | None) -> dict[str, str]:
+        g, pos = self.g, URIRef(position)
+        out = {}
+        creqs = list(g.objects(pos, KZO.hasCategoryRequirement))
+        offered = {tail(g.value(r, KZO.category)) for r in creqs}
+        out["category-offered"] = PASS if (c in offered if offered else c is None) else FAIL
+        if out["category-offered"] == FAIL:
+            return {k: NAMES[v] for k, v in out.items()}
+        q = g.value(pos, KZO.hasQualificationRequirement)
+        paths = list(g.objects(q, KZO.hasEducationPath))
+        primary = [x for x in paths if self.path_ok(x, c)]
+        out["education"] = self.education(p, primary) if primary else REVIEW
+        for path in paths:
+            level = tail(g.value(path, KZO.educationLevel))
+            if level not in ("academic-degree", "course-certificate") or g.value(path, KZO.desirable):
+                continue
+            grants = g.value(path, KZO.grantsCategoryRights)
+            if grants is not None and grants.toPython() is False and c not in (None, "pedagog"):
+                continue
+            held = p.certificates if level == "course-certificate" else p.academic_degree
+            out["additional"] = k_and(out.get("additional", PASS), PASS if held else REVIEW)
+        levels = {tail(g.value(x, KZO.educationLevel)) for x in primary}
+        atoms = [e for e in g.objects(q, KZO.hasExperienceRequirement) if tail(g.value(e, KZO.category)) in (None, c)]
+        if atoms:
+            held = [e.level for e in p.education if e.level in levels]
+            if levels and not held:
+                exp = PASS
+            elif not levels:
+                exp = self.clauses(p, [a for a in atoms if g.value(a, KZO.educationLevel) is None])
+            else:
+                exp = k_or(*(self.clauses(p, [a for a in atoms if self.applies(a, lv)]) for lv in held))
+            out["experience"] = exp
+        if c is not None:
+            prev = next((tail(s) for s in g.subjects(KZO.nextCategory, KZCODE[f"category/{c}"])), None)
+            out["prerequisite"] = PASS if p.current_category == prev else FAIL
+            flagged = any(tail(g.value(r, KZO.category)) == c and (None, KZO.about, r) in g for r in creqs)
+            if flagged:
+                out["category-note"] = REVIEW
+        mentioned = {tail(m) for m in g.objects(q, KZO.mentionsCategory) if "manager-category" not in str(m)}
+        if mentioned:
+            ok = PASS if p.current_category in mentioned else FAIL
+            out["teaching-addon"] = {True: ok, False: PASS, None: PASS if ok == PASS else REVIEW}[p.teaching_activity]
+        return {k: NAMES[v] for k, v in out.items()}
+
+    def education(self, p: Portfolio, primary) -> int:
+        g, best = self.g, FAIL
+        for e in p.education:
+            for path in primary:
+                if tail(g.value(path, KZO.educationLevel)) != e.level:
+                    continue
+                ped = g.value(path, KZO.pedagogicalEducation)
+                ped_ok = known(e.pedagogical, True) if ped is not None and ped.toPython() is True else PASS
+                ped_ok = REVIEW if ped_ok == FAIL and e.pedagogical is None else ped_ok
+                profile = str(g.value(path, KZO.educationProfile) or "")
+                prof_ok = PASS
+                if profile and "соответствующ" not in profile.lower():
+                    words = " ".join(profile.lower().split())
+                    have = " ".join((e.profile or "").lower().split())
+                    prof_ok = PASS if e.profile and words in have else REVIEW
+                best = k_or(best, k_and(ped_ok, prof_ok))
+        return best
+
+    def applies(self, a, level: str) -> bool:
+        lv = tail(self.g.value(a, KZO.educationLevel))
+        return lv is None or level == lv or (lv == "higher" and level == "postgraduate")
+
+    def clauses(self, p: Portfolio, atoms) -> int:
+        g = self.g
+        groups: dict = {}
+        for a in atoms:
+            grp = g.value(a, KZO.alternativeGroup)
+            key = ("or", int(grp)) if grp is not None else (
+                "same", tail(g.value(a, KZO.experienceKind)) or "any", g.value(a, KZO.settlementType),
+                g.value(a, KZO.administrativeLevel), g.value(a, KZO.condition))
+            groups.setdefault(key, []).append(self.atom(p, a))
+        result = PASS
+        for key, values in groups.items():
+            if key[0] == "or":
+                result = k_and(result, k_or(*values))
+            elif all(v == PASS for v in values):
+                continue
+            elif all(v == FAIL for v in values):
+                result = FAIL
+            else:
+                result = k_and(result, REVIEW)
+        return result
+
+    def atom(self, p: Portfolio, a) -> int:
+        g = self.g
+        applies = PASS
+        s = g.value(a, KZO.settlementType)
+        if s is not None:
+            applies = k_and(applies, known(p.settlement, tail(s)))
+        adm = g.value(a, KZO.administrativeLevel)
+        if adm is not None:
+            applies = k_and(applies, known(p.admin_level, tail(adm)))
+        if g.value(a, KZO.condition) is not None:
+            applies = k_and(applies, known(p.teaching_activity, True))
+        if applies == FAIL:
+            return PASS
+        st = self.own(p, a)
+        for child in g.objects(a, KZO.includesRequirement):
+            st = k_and(st, self.atom(p, child))
+        if g.value(a, KZO.needsReview) and st == FAIL:
+            st = REVIEW
+        return st if applies == PASS else (PASS if st == PASS else REVIEW)
+
+    def own(self, p: Portfolio, a) -> int:
+        g = self.g
+        lo, hi = g.value(a, KZO.minYears), g.value(a, KZO.maxYears)
+        if lo is None:
+            return REVIEW
+        have = p.years.get(YEARS.get(tail(g.value(a, KZO.experienceKind)) or "any", "total"))
+        if have is None:
+            return REVIEW
+        if have < Decimal(str(lo)):
+            return FAIL
+        if hi is not None and have < Decimal(str(hi)):
+            return REVIEW
+        return REVIEW if g.value(a, KZO.recentYears) is not None else PASS
+
+
+def verdict(statuses: dict[str, str]) -> str:
+    values = set(statuses.values())
+    return "does-not-meet" if "fail" in values else "needs-review" if "needs-review" in values else "meets"
+
+
+def documents(g: Graph, vacancy, held: set[str]) -> dict[str, str]:
+    docs = sorted(g.objects(vacancy, KZO.requiresDocument), key=str)
+    return {str(d): "pass" if str(g.value(d, RDFS.label)) in held else "fail" for d in docs}
+
+
+_ = (RDF, re)
