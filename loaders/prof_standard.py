@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loaders.base import LoaderWarning, SourceError
+from loaders.text_join import read_source_lines
 
 SOURCE_FILE = "prof-standard-pedagog-2022-kk.txt"
 CELL_SEP = "\t|\t"
@@ -928,8 +929,7 @@ def parse(path: Path, rules: dict | None = None) -> ProfStandard:
     import yaml
 
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
+    lines = read_source_lines(path)
     if rules is None:
         rules = yaml.safe_load((Path(__file__).resolve().parent.parent / "data" / "reference"
                                 / "category-labels.yaml").read_text(encoding="utf-8"))

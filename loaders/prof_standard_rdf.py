@@ -23,6 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from loaders.base import LoaderWarning, LoadResult, SourceError
+from loaders.text_join import read_source_lines
 from loaders.namespaces import ELI, KZCODE, KZID, KZO, PREFIXES, SCHEMA, graph_iri
 from loaders.prof_standard import SOURCE_FILE, Card, ProfStandard, parse
 
@@ -430,5 +431,5 @@ def load(path: Path, registry=None) -> LoadResult:
     b.code_lists()
     b.mappings(MAPPING_CSV)
     b.parser_notes()
-    b.reviewed_notes(reviewed.get("notes", []), path.read_text(encoding="utf-8").split("\n"))
+    b.reviewed_notes(reviewed.get("notes", []), read_source_lines(path))
     return LoadResult(source_file=SOURCE_FILE, graph=b.g, warnings=b.warnings)

@@ -44,7 +44,7 @@ def _previous(category: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _typos() -> list[dict]:
+def known_typos() -> list[dict]:
     return yaml.safe_load((REFERENCE_DIR / "typos-ru.yaml").read_text(encoding="utf-8"))
 
 
@@ -63,7 +63,7 @@ def text_notes(lines: list[str], positions: list[Position2020]) -> list[QualityN
     """Known misspellings (reviewed list) and doubled short words ("к к квалификации")."""
     notes: list[QualityNote] = []
     for no, line in enumerate(lines, start=1):
-        for typo in _typos():
+        for typo in known_typos():
             if re.search(rf"(?<!\w){re.escape(typo['wrong'])}(?!\w)", line):
                 message = typo.get("note") or f"misspelling '{typo['wrong']}' for '{typo['right']}'"
                 notes.append(QualityNote(no, "typo", position_at(positions, no), "", message, typo["wrong"]))

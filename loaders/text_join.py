@@ -23,7 +23,7 @@ its physical source line (rebuilt from ``item.raw``), for line-precise provenanc
 
 Usage::
 
-    lines = path.read_text(encoding="utf-8").split("\\n")
+    lines = read_source_lines(path)      # SourceError when not UTF-8 text
     items = join_items(lines[start - 1:end], start)      # start, end: 1-based, inclusive
 """
 from __future__ import annotations
@@ -131,6 +131,45 @@ def read_lines(path) -> list[str]:
     """The physical lines of a UTF-8 source (``lines[n - 1]`` is line n)."""
     with open(path, encoding="utf-8") as fh:
         return fh.read().split("\n")
+
+
+def read_source_text(path) -> str:
+    """The text of a source file, which must be UTF-8 text (a leading UTF-8 BOM is dropped).
+
+    :raises SourceError: the file cannot be read, is UTF-16 or binary (NUL bytes), or is not valid
+        UTF-8 (e.g. cp1251) — naming the file, the line and the byte where the problem is.
+    """
+    from pathlib import Path
+
+    from .base import SourceError
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(path, None, f"cannot read the source: {exc.strerror or exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(path, 1, "UTF-16 text (byte-order mark at byte 0): expected UTF-8 text")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise SourceError(path, data.count(b"\n", 0, nul) + 1,
+                          f"NUL byte at byte {nul}: binary data or UTF-16 text, expected UTF-8 text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, data.count(b"\n", 0, exc.start) + 1,
+                          f"not UTF-8 text ({exc.reason} at byte {exc.start}): expected UTF-8 "
+                          "(is the file cp1251, UTF-16 or binary?)") from None
+
+
+def read_source_lines(path) -> list[str]:
+    """The physical lines of a UTF-8 source (``lines[n - 1]`` is line n), via :func:`read_source_text`.
+
+    :raises SourceError: as :func:`read_source_text`.
+    """
+    return read_source_text(path).split("\n")
 
 
 def line_starts(item: TextItem) -> list[tuple[int, int]]:

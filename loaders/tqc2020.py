@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from loaders.base import LoaderWarning, SourceError, TextItem
-from loaders.text_join import join_items, join_lines, read_lines
+from loaders.text_join import join_items, join_lines, read_source_lines
 from loaders.tqc2020_records import CategoryLevel, Division, Point, Position2020
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
@@ -111,10 +111,7 @@ def join_title(lines: list[str]) -> str:
 def parse(path: Path | str) -> ParseResult:
     """Parse tqc-2020-ru.txt (or another edition of it) into divisions and positions."""
     path = Path(path)
-    try:
-        lines = read_lines(path)
-    except UnicodeDecodeError as exc:
-        raise SourceError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    lines = read_source_lines(path)
     parser = _Parser(path.name, lines)
     parser.run()
     if not parser.positions:

@@ -16,11 +16,11 @@ from rdflib.namespace import SKOS
 from loaders.acts import Registry
 from loaders.base import LoaderWarning, LoadResult, TextItem
 from loaders.namespaces import KZCODE, KZID, KZO, SCHEMA
-from loaders.quality_checks import QualityNote, category_level_slug, document_notes, effective_category
+from loaders.quality_checks import QualityNote, known_typos, category_level_slug, document_notes, effective_category
 from loaders.rdf_builder import GraphBuilder
 from loaders.requirements_ru import parse_qualification
 from loaders.sources import regulation_act_key
-from loaders.text_join import read_lines
+from loaders.text_join import line_at, line_starts, read_source_lines
 from loaders.tqc2020 import REFERENCE_DIR, parse
 from loaders.tqc2020_records import Division, Position2020
 
@@ -46,7 +46,7 @@ def load(path: Path, registry: Registry) -> LoadResult:
         model.division(division)
     for pos in parsed.positions:
         model.position(pos)
-    notes = document_notes(read_lines(path), parsed.positions) + model.notes
+    notes = document_notes(read_source_lines(path), parsed.positions) + model.notes
     model.emit_notes(notes)
     return LoadResult(parsed.file, model.b.graph, parsed.warnings + model.warnings)
 
@@ -124,18 +124,21 @@ class _Modeller:
                                           f"{pos.notation}: cites an act the registry does not know", name))
         if not matches:
             return bool(unknown)
+        starts = line_starts(item)
         for match in matches:
             act = URIRef(match.iri)
             self.b.add(iri, KZO.requiresKnowledgeOf, act)
             citation = URIRef(f"{iri}/cites/{match.key}")
-            self.b.node(citation, KZO.ActCitation, item.line, item.end_line)
+            offset = item.text.find(match.evidence)
+            line = line_at(starts, offset) if offset >= 0 else item.line  # where the name is printed
+            self.b.node(citation, KZO.ActCitation, line)
             self.b.add(citation, KZO.citedAct, act)
             self.b.add(citation, KZO.citedBy, iri)
             self.b.integer(citation, KZO.pointNumber, point_number)
             self.b.text(citation, KZO.evidence, match.evidence)
             self.b.text(citation, KZO.rawText, item.raw)
             if self.registry.get(match.key).status == "suspect":
-                self.notes.append(QualityNote(item.line, "suspect-act", pos.key, f"cites/{match.key}",
+                self.notes.append(QualityNote(line, "suspect-act", pos.key, f"cites/{match.key}",
                                               f"{pos.notation}: cites an act that is probably a slip of "
                                               "the source (see the registry's status note)", match.evidence))
         return True
@@ -175,6 +178,8 @@ class _Modeller:
         if parsed.no_experience_required:
             b.boolean(q, KZO.noExperienceRequired, True)
         for note in parsed.notes:
+            if note.kind == "typo" and any(t["wrong"] in note.quoted for t in known_typos()):
+                continue  # recorded once, at its exact line, by quality_checks.text_notes
             self.notes.append(QualityNote(note.line, note.kind, pos.key, "qualification",
                                           f"{pos.notation}: {note.message}", note.quoted))
         if not pos.levels:

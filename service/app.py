@@ -7,6 +7,8 @@
 | /api/queries | GET | the named queries with their headers |
 | /api/queries/{name}[.json/.csv] | GET | `handle_named_query`: run one named query |
 | /docs, /openapi.json | GET | OpenAPI |
+| / , /-/sparql, /-/network[.json], /-/ladder[.svg], /-/static/{name} | GET | `service.pages` (web UI) |
+| /onto, /id/…, /code/…, /eli/… | GET | `dereference`: HTML or RDF of one IRI (`service.linked_data`) |
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from . import errors, named_queries
+from . import errors, linked_data, named_queries, pages
+from .page_data import Ctx
 from .settings import Settings
 from .sparql import CSV, JSON, ProtocolRequest, SparqlResponse, choose_formats, handle_query
 from .store import Job, open_engine, result_error
@@ -134,6 +137,81 @@ def handle_named_query(name: str, pairs: tuple[tuple[str, str], ...], accept: st
     if result.truncated:
         headers["X-Pedkg-Truncated"] = "true"
     return SparqlResponse(200, result.body, result.media_type, headers)
+
+
+# ================================================================ pages and linked data (issue 5)
+# Web pages (`service.pages`, Jinja2, no external resources) and dereferencing of our IRIs:
+# /id/…, /code/…, /eli/…, /onto answer HTML, Turtle, JSON-LD, N-Triples or RDF/XML
+# (`service.linked_data`: suffix .html/.ttl/.jsonld/.nt/.rdf, else Accept).
+
+def _page_ctx(request: Request) -> Ctx:
+    lang = pages.choose_lang(request.query_params.get("lang"), request.cookies.get("lang"),
+                             request.headers.get("accept-language"))
+    return Ctx(request.app.state.engine, request.app.state.settings, lang)
+
+
+def _html(request: Request, body: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    response = HTMLResponse(body, headers={"Vary": "Accept, Accept-Language, Cookie", **(headers or {})})
+    lang = request.query_params.get("lang")
+    if lang in pages.LANGS and lang != request.cookies.get("lang"):
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/", summary="Home page: search positions in ru/kk/en, list every position", tags=["pages"])
+def home_page(request: Request, q: str = "") -> HTMLResponse:
+    return _html(request, pages.home_page(_page_ctx(request), q, "/", request.query_params))
+
+
+@router.get("/-/sparql", summary="SPARQL editor (HTML) with the named queries as examples", tags=["pages"])
+def sparql_editor(request: Request) -> HTMLResponse:
+    return _html(request, pages.sparql_page(_page_ctx(request), request.app.state.queries,
+                                            "/-/sparql", request.query_params))
+
+
+@router.get("/-/network", summary="The position-act network (HTML; drawn from /-/network.json)", tags=["pages"])
+def network_page(request: Request) -> HTMLResponse:
+    return _html(request, pages.network_page(_page_ctx(request), "/-/network", request.query_params))
+
+
+@router.get("/-/network.json", summary="Nodes and links of the position-act network", tags=["pages"])
+def network_json(request: Request, org_type: str = "", source: str = "") -> JSONResponse:
+    return JSONResponse(pages.network_json(_page_ctx(request), org_type, source))
+
+
+@router.get("/-/ladder", summary="The category progression of a position (HTML with SVG)", tags=["pages"])
+def ladder_page(request: Request, position: str = "") -> HTMLResponse:
+    return _html(request, pages.ladder_page(_page_ctx(request), position or None, "/-/ladder",
+                                            request.query_params))
+
+
+@router.get("/-/ladder.svg", summary="The category progression of a position (SVG)", tags=["pages"])
+def ladder_svg(request: Request, position: str) -> Response:
+    pages.ladder_page(_page_ctx(request), position)  # 404 for an unknown position
+    return Response(pages.ladder_svg(_page_ctx(request), position), media_type="image/svg+xml")
+
+
+@router.get("/-/static/{name}", include_in_schema=False)
+def static_file(name: str) -> Response:
+    body, media_type = pages.static_file(name)
+    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/onto", summary="The ontology: HTML list of terms, or RDF by Accept", tags=["linked data"])
+@router.get("/onto.{suffix}", summary="The ontology in the format of the suffix", tags=["linked data"])
+@router.get("/id/{rest:path}", summary="An entity (HTML, Turtle, JSON-LD, N-Triples by suffix or Accept)",
+            tags=["linked data"])
+@router.get("/code/{rest:path}", summary="A code list or concept", tags=["linked data"])
+@router.get("/eli/{rest:path}", summary="A legal act", tags=["linked data"])
+def dereference(request: Request) -> Response:
+    deref = linked_data.resolve(request.url.path, request.headers.get("accept"))
+    state = request.app.state
+    if deref.wants_html:
+        body = pages.entity_page(_page_ctx(request), deref.iri, deref.path, request.query_params)
+        return _html(request, body, linked_data.alternates(deref))
+    return _to_response(linked_data.handle_rdf(deref, state.engine, state.settings))
+
+# ================================================================ end of pages and linked data
 
 
 # ---------------------------------------------------------------- middleware

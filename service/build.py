@@ -98,6 +98,7 @@ def collect_graphs(sources_dir: Path, progress: Callable[[str], None] = lambda _
         result = load(sources_dir / file, registry)
         graphs[graph_iri(file.rsplit(".", 1)[0])] = result.graph
         warnings.extend(result.warnings)
+    graphs[graph_iri("linking")] = __import__("loaders.linking", fromlist=["linking_graph"]).linking_graph(graphs, registry)
     return graphs, warnings
 
 

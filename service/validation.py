@@ -16,10 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, RDFS, Dataset, Graph, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SH, SKOS
 
-from loaders.namespaces import KZCODE, KZO
+from loaders.namespaces import KZCODE, KZO, PREFIXES
 from service import portfolio_shapes as ps
 from service.portfolio_input import (InputIssue, Portfolio, PortfolioError, check_portfolio, graph_to_dict,
                                      node_graph, portfolio_node)
@@ -68,9 +68,19 @@ def default_graph(build_dir: Path = ROOT / "build") -> Graph:
     path = Path(build_dir) / "dataset.nq"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no build yet; run `pedkg build` first")
-    ds = Dataset(default_union=True)
-    ds.parse(str(path), format="nquads")
-    return ds
+    return load_dataset(path)
+
+
+def load_dataset(path: Path) -> Graph:
+    """dataset.nq -> one plain Graph holding the union of its named graphs."""
+    import pyoxigraph
+
+    quads = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
+    data = pyoxigraph.serialize((q.triple for q in quads), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    return graph.parse(data=data.decode("utf-8"), format="nt")
 
 
 def _norm(text: str) -> str:
@@ -316,15 +326,41 @@ def run_shacl(node: dict, targets, vacancy: str | None, pr: ps.PositionRules, ca
     return results, shacl_statuses(results)
 
 
-def shacl_statuses(results: Graph) -> dict[str, str]:
-    """{shape base name: fail | needs-review} from a pySHACL results graph (per focus node: use per_focus)."""
-    out: dict[str, str] = {}
+def shacl_statuses(results: Graph, per_focus: bool = False) -> dict:
+    """{shape base name: fail | needs-review} from a pySHACL results graph ({focus: {...}} if per_focus)."""
+    out: dict = {}
     for r in results.subjects(RDF.type, SH.ValidationResult):
+        if (None, SH.detail, r) in results:
+            continue
         name = str(results.value(r, SH.sourceShape)).split("#", 1)[-1]
+        bucket = out.setdefault(str(results.value(r, SH.focusNode)), {}) if per_focus else out
         if name.endswith("-review"):
-            out.setdefault(name[:-7], ps.REVIEW)
+            bucket.setdefault(name[:-7], ps.REVIEW)
         else:
-            out[name] = ps.FAIL
+            bucket[name] = ps.FAIL
+    return out
+
+
+def shacl_batch(nodes: list[dict], shapes: Graph) -> dict[str, dict[str, str]]:
+    """pySHACL once over many portfolio nodes with the given shapes: {portfolio IRI: {shape: status}}."""
+    from pyshacl import validate
+
+    data = Graph()
+    for node in nodes:
+        node_graph(node, data)
+    _, results, _ = validate(data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True)
+    found = shacl_statuses(results, per_focus=True)
+    return {str(n["@id"]): found.get(str(n["@id"]), {}) for n in nodes}
+
+
+def compiled_statuses(node: dict, targets) -> dict[str, str]:
+    """The compiled checks' non-passing statuses, keyed like `shacl_batch` (info rules left out)."""
+    out = {}
+    for name, rule in targets:
+        if not rule.info:
+            s = ps.status(rule, node)
+            if s != ps.PASS:
+                out[name] = s
     return out
 
 

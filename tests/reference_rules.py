@@ -62,6 +62,9 @@ class Reference:
         if out["category-offered"] == FAIL:
             return {k: NAMES[v] for k, v in out.items()}
         q = g.value(pos, KZO.hasQualificationRequirement)
+        if q is None:
+            out["education"] = REVIEW
+            return {k: NAMES[v] for k, v in out.items()}
         paths = list(g.objects(q, KZO.hasEducationPath))
         primary = [x for x in paths if self.path_ok(x, c)]
         out["education"] = self.education(p, primary) if primary else REVIEW
@@ -186,3 +189,37 @@ def documents(g: Graph, vacancy, held: set[str]) -> dict[str, str]:
 
 
 _ = (RDF, re)
+
+
+# -- seeded random portfolios (tests and bench/bench_validation.py) ---------------------------
+GEN_LEVELS = ("higher", "postgraduate", "tvet", "pedagogical-retraining", "reserve-officer")
+GEN_PROFILES = (None, None, "Специальное образование", "Специальная педагогика", "Музыкальное образование",
+                "Психология", "Математика", "медицинское")
+GEN_YEARS = tuple(Decimal(x) for x in ("0", "0.5", "1", "2", "2.5", "3", "4", "5", "6", "7", "8", "10", "12", "15"))
+
+
+def random_portfolio(rng, targets: list[tuple[str, tuple[str, ...]]], i: int):
+    """(Portfolio, position IRI, category) drawn with `rng` (random.Random) over (position, categories)."""
+    from service.portfolio_input import Education
+
+    position, cats = rng.choice(targets)
+    if cats and rng.random() > 0.05:
+        cat = rng.choice(cats)
+    else:
+        cat = rng.choice((None, "pedagog", "master")) if rng.random() < 0.5 or not cats else None
+    if cats and cat is None:
+        cat = cats[0]
+    education = tuple(Education(rng.choice(GEN_LEVELS), rng.choice(GEN_PROFILES), rng.choice((None, True, True, False)))
+                      for _ in range(rng.choice((0, 1, 1, 1, 2))))
+    years = {k: rng.choice(GEN_YEARS) for k in ("total", "pedagogical", "specialty", "position", "managerial",
+                                                  "enterprise") if rng.random() < 0.8}
+    if cat in CHAIN and CHAIN.index(cat) > 0 and rng.random() < 0.6:
+        current = CHAIN[CHAIN.index(cat) - 1]
+    else:
+        current = rng.choice((None, None, *CHAIN, "first", "highest"))
+    return Portfolio(
+        person_id=f"P{i:06d}", education=education, position=position, category=cat, years=years,
+        settlement=rng.choice((None, "urban", "rural")), admin_level=rng.choice((None, None, "oblast", "district")),
+        teaching_activity=rng.choice((None, True, False)), current_category=current,
+        academic_degree="PhD" if rng.random() < 0.3 else None,
+        certificates=("Сертификат курсов",) if rng.random() < 0.3 else ()), position, cat

@@ -168,9 +168,22 @@ def check(source: str, data: bytes, tmp_dir: Path, what: str) -> Outcome:
 _TEXTS: dict[str, str] = {}
 
 
+def full_text(source: str) -> str:
+    return (SOURCES_DIR / source).read_text(encoding="utf-8")
+
+
 def text_of(source: str) -> str:
+    """The intact text the damages start from. For the 2020 regulation (8,000 lines, about 2 s a
+    load) an excerpt that is itself a well-formed edition: chapters 1-2 and the first nine
+    paragraphs of section 2 (about 0.4 s a load)."""
     if source not in _TEXTS:
-        _TEXTS[source] = (SOURCES_DIR / source).read_text(encoding="utf-8")
+        text = full_text(source)
+        if source == TQC2020:
+            lines = text.split("\n")
+            assert lines[1180].startswith("Глава 3.") and lines[5778].startswith("Раздел 2.") \
+                and lines[6360].startswith("Параграф 10."), "the excerpt's bounds moved"
+            text = "\n".join(lines[:1180] + lines[5778:6360]) + "\n"
+        _TEXTS[source] = text
     return _TEXTS[source]
 
 
@@ -181,7 +194,8 @@ def lines_of(source: str) -> list[str]:
 def heading_re(source: str) -> re.Pattern[str]:
     if HEADINGS.get(source) is None:
         from loaders import vacancy
-        HEADINGS[source] = re.compile("|".join(f"(?:{p.pattern})" for _, p in vacancy.HEADINGS), re.IGNORECASE)
+        HEADINGS[source] = re.compile("|".join(re.sub(r"\(\?P<\w+>", "(?:", f"(?:{p.pattern})")
+                                              for _, p in vacancy.HEADINGS), re.IGNORECASE)
     return HEADINGS[source]
 
 
@@ -264,10 +278,9 @@ def fixed_damage(source: str, kind: str) -> bytes:
     raise ValueError(kind)
 
 
-FIXED = ["empty", "blank-lines-only", "binary-random", "binary-nul", "binary-elf", "cp1251", "utf-16",
-         "utf-16-no-bom", "utf-8-bom", "crlf", "one-line", "doubled-file", "headings-only", "no-headings",
-         "huge-line-letters", "huge-line-spaces", "huge-line-words", "huge-line-digits",
-         "huge-line-appended-to-heading"]
+FIXED = ["empty", "blank-lines-only", "binary-random", "binary-nul", "cp1251", "utf-16", "utf-16-no-bom",
+         "utf-8-bom", "crlf", "one-line", "doubled-file", "headings-only", "no-headings", "huge-line-words",
+         "huge-line-spaces", "huge-line-appended-to-heading"]
 
 #: (source, damage) pairs that fail in loaders another helper owns: xfail, reported to the lead
 KNOWN_FAILURES: dict[tuple[str, str], str] = {}
@@ -287,8 +300,11 @@ def test_fixed_damage(source: str, kind: str, tmp_path: Path) -> None:
 def test_intact_sources_load(tmp_path: Path) -> None:
     """The harness itself: every intact source loads, without warnings."""
     for source in SOURCES:
-        out = check(source, text_of(source).encode("utf-8"), tmp_path / source.split(".")[0], "nothing")
-        assert out.kind == "ok" and out.triples > 500, out.detail
+        for label, text in (("nothing", full_text(source)), ("excerpting", text_of(source))):
+            if label == "excerpting" and source != TQC2020:
+                continue
+            out = check(source, text.encode("utf-8"), tmp_path / source.split(".")[0], label)
+            assert out.kind == "ok" and out.triples > 500 and not out.warnings, out
 
 
 # -- property-based damages -------------------------------------------------------------------

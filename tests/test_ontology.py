@@ -54,14 +54,17 @@ MODEL_TERMS = """
     hasQualificationRequirement EducationPath hasEducationPath educationProfile
     pedagogicalEducation grantsCategoryRights maxYears recentYears administrativeLevel
     experienceKind inPosition alternativeTo includesRequirement needsReview
-    teachingCategoryRequirement levelNumber refersToCategoryText refersToCategory
+    levelNumber refersToCategoryText refersToCategory
     CompetencyStatement hasCompetencyStatement rank actStatus verificationNote noteKind
     quotedText sourceEndLine rawText LabourFunction hasLabourFunction Task hasTask
-    knowledgeItem skillItem RequiredDocument conditional VacancyDeviation deviationOf Portfolio
-    targetPosition targetCategory currentCategory categoryAwarded hasEducation Education
-    experienceYears pedagogicalYears positionYears managerialYears holdsDocument academicDegree
-    certificate personId
+    KnowledgeItem requiresKnowledge SkillItem requiresSkill
+    RequiredDocument conditional VacancyDeviation deviationOf Portfolio
+    targetPosition targetCategory targetVacancy currentCategory categoryAwarded hasEducation Education
+    experienceYears pedagogicalYears specialtyYears positionYears managerialYears enterpriseYears
+    teachingActivity holdsDocument academicDegree certificate personId
 """.split()
+# Every other term the loaders emit is checked against the built graph by
+# tests/test_vocabulary_coverage.py.
 
 # Code lists the loaders rely on: scheme -> (class of its concepts, slugs).
 SCHEMES = {
@@ -83,6 +86,18 @@ SCHEMES = {
         "typo", "copy-paste", "broken-reference", "category-mislabel", "suspicious-rule",
         "unknown-act", "suspect-act", "glitch", "ambiguous-rule"]),
     "act-status": ("ActStatus", ["in-force", "repealed", "unverified", "suspect"]),
+    "act-kind": ("ActKind", ["constitution", "code", "law", "convention", "order", "joint-order"]),
+    "academic-degree": ("AcademicDegree", ["doctor-of-sciences", "candidate-of-sciences", "phd", "master"]),
+    "deviation-kind": ("DeviationKind", [
+        "duty-added", "duty-removed", "duty-changed", "duty-moved", "act-missing", "act-added",
+        "act-name-hybrid", "knowledge-added", "knowledge-removed", "experience-threshold-differs",
+        "experience-kind-differs", "experience-level-differs", "requirement-meaning-reversed",
+        "category-rights-differ", "education-path-added", "education-path-removed",
+        "category-chain-differs", "category-level-missing", "competencies-omitted",
+        "regulation-anomaly-copied"]),
+    "severity": ("Severity", ["high", "medium", "low", "info"]),
+    "document-condition": ("DocumentCondition", ["if-available", "applies-to", "exemption"]),
+    "salary-basis": ("SalaryBasis", ["length-of-service", "category-and-service"]),
 }
 CHAINS = {scheme: SCHEMES[scheme][1] for scheme in ("category", "manager-category", "legacy-category")}
 
@@ -90,10 +105,14 @@ CHAINS = {scheme: SCHEMES[scheme][1] for scheme in ("category", "manager-categor
 # share the word (each case says why, in an skos:editorialNote on the subject as well).
 SHARED_WORDING = {
     (URIRef(CODE + "category/moderator"), SKOS.prefLabel): "«педагог-модератор» is the ru and the kk name",
+    (URIRef(CODE + "act-kind/constitution"), SKOS.prefLabel): "«конституция» is the ru and the kk word",
+    (URIRef(CODE + "act-kind/code"), SKOS.prefLabel): "«кодекс» is the ru and the kk word",
+    (URIRef(CODE + "act-kind/convention"), SKOS.prefLabel): "«конвенция» is the ru and the kk word",
 }
 # Datatype properties without an rdfs:range, and why.
 NO_RANGE = {
     KZO.categoryAwarded: "xsd:date is not in the OWL 2 datatype map; SHACL enforces the datatype",
+    KZO.applicationsFrom: "xsd:date is not in the OWL 2 datatype map; SHACL enforces the datatype",
 }
 TEXT_RANGES = {RDF.PlainLiteral}  # language-tagged text (rdf:langString is not in the OWL 2 map)
 HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
