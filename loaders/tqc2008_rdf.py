@@ -21,12 +21,12 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
-from rdflib import RDFS, Literal, URIRef
+from rdflib import RDFS, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from loaders.acts import Registry
 from loaders.base import LoaderWarning, LoadResult, TextItem
-from loaders.namespaces import KZCODE, KZID, KZO, SCHEMA, graph_iri
+from loaders.namespaces import KZID, KZO, SCHEMA, graph_iri
 from loaders.rdf_builder import GraphBuilder
 from loaders.sources import regulation_act_key
 from loaders.text_join import read_lines

@@ -184,8 +184,7 @@ class _Modeller:
             b.node(cr, KZO.CategoryRequirement, lv.line, lv.statements[-1].end_line if lv.statements else None)
             b.code(cr, KZO.category, "category", lv.category)
             b.text(cr, RDFS.label, lv.label, v.lang)
-            if lv.number is not None:
-                b.text(cr, KZO.levelNumber, str(lv.number))
+            b.integer(cr, KZO.levelNumber, int(lv.number) if lv.number is not None else None)
             b.text(cr, KZO.refersToCategoryText, lv.refers_to_text)
             b.code(cr, KZO.refersToCategory, "category", lv.refers_to)
             for k, st in enumerate(lv.statements, start=1):

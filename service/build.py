@@ -28,7 +28,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from loaders.acts import Registry, registry_graph
-from loaders.base import LoaderWarning, LoadResult
+from loaders.base import LoaderWarning, LoadResult, SourceError
 from loaders.namespaces import KZO, graph_iri
 from loaders.ontology_files import ontology_graph
 from loaders.sources import SOURCES_DIR, sources_graph
@@ -95,7 +95,13 @@ def collect_graphs(sources_dir: Path, progress: Callable[[str], None] = lambda _
     warnings: list[LoaderWarning] = []
     for file, load in source_loaders():
         progress(file)
-        result = load(sources_dir / file, registry)
+        try:
+            result = load(sources_dir / file, registry)
+        except SourceError:
+            raise
+        except Exception as exc:  # a loader bug must not surface as a traceback: name the source
+            raise SourceError(sources_dir / file, None,
+                              f"internal error while loading {file}: {type(exc).__name__}: {exc}") from exc
         graphs[graph_iri(file.rsplit(".", 1)[0])] = result.graph
         warnings.extend(result.warnings)
     graphs[graph_iri("linking")] = __import__("loaders.linking", fromlist=["linking_graph"]).linking_graph(graphs, registry)

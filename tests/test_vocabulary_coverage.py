@@ -47,10 +47,7 @@ READ_BUT_NEVER_WRITTEN = {
     "condition": "service/portfolio_shapes.py reads it on an ExperienceRequirement ('teaching-activity')",
 }
 # Known values outside a declared range: (term, datatype) -> where they come from.
-KNOWN_RANGE_DEVIATIONS = {
-    ("levelNumber", XSD + "string"): "loaders/vacancy_rdf.py writes the level number as text; the 2020 "
-                                     "regulation (and the range) use xsd:integer",
-}
+KNOWN_RANGE_DEVIATIONS: dict[tuple[str, str], str] = {}
 # Where the code may name a term: Python (KZO.x, KZO["x"]), SPARQL and Turtle (kzo:x), full IRIs.
 CODE_DIRS = ("loaders", "service", "queries", "shapes")
 CODE_SUFFIXES = {".py", ".rq", ".ttl", ".json", ".yaml"}
