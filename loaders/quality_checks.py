@@ -17,6 +17,8 @@ from loaders.tqc2020_records import CategoryLevel, Position2020
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
 CATEGORY_ORDER = ("pedagog", "moderator", "expert", "researcher", "master")
 DOUBLED_WORD_RE = re.compile(r"(?<!\w)(\w{1,3}) \1(?!\w)", re.IGNORECASE)
+#: doubled words noted one by one on a line; more are summed up in one note
+MAX_DOUBLED_PER_LINE = 5
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,17 @@ def text_notes(lines: list[str], positions: list[Position2020]) -> list[QualityN
             if re.search(rf"(?<!\w){re.escape(typo['wrong'])}(?!\w)", line):
                 message = typo.get("note") or f"misspelling '{typo['wrong']}' for '{typo['right']}'"
                 notes.append(QualityNote(no, "typo", position_at(positions, no), "", message, typo["wrong"]))
+        doubled = 0
         for m in DOUBLED_WORD_RE.finditer(line):
+            doubled += 1
+            if doubled <= MAX_DOUBLED_PER_LINE:
+                notes.append(QualityNote(no, "typo", position_at(positions, no), "",
+                                         f"doubled word '{m.group(1)}'", m.group(0)))
+        if doubled > MAX_DOUBLED_PER_LINE:
+            # a damaged line ("аб аб аб …" for 2 MB) would otherwise give a note per repetition
             notes.append(QualityNote(no, "typo", position_at(positions, no), "",
-                                     f"doubled word '{m.group(1)}'", m.group(0)))
+                                     f"{doubled - MAX_DOUBLED_PER_LINE} more doubled words on this line "
+                                     "(not noted one by one: is the line damaged?)", line[:80]))
     return notes
 
 

@@ -29,6 +29,7 @@ from rdflib.compare import to_canonical_graph
 
 from loaders.acts import Registry, registry_graph
 from loaders.base import LoaderWarning, LoadResult, SourceError
+from loaders.linking import linking_graph
 from loaders.namespaces import KZO, graph_iri
 from loaders.ontology_files import ontology_graph
 from loaders.sources import SOURCES_DIR, sources_graph
@@ -104,7 +105,8 @@ def collect_graphs(sources_dir: Path, progress: Callable[[str], None] = lambda _
                               f"internal error while loading {file}: {type(exc).__name__}: {exc}") from exc
         graphs[graph_iri(file.rsplit(".", 1)[0])] = result.graph
         warnings.extend(result.warnings)
-    graphs[graph_iri("linking")] = __import__("loaders.linking", fromlist=["linking_graph"]).linking_graph(graphs, registry)
+    progress("linking")
+    graphs[graph_iri("linking")] = linking_graph(graphs, registry)
     return graphs, warnings
 
 

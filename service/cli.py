@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from loaders.base import SourceError
@@ -29,7 +30,7 @@ class OutputFormat(str, Enum):
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}")  # a quoted "[/…]" of a source is not markup
     raise typer.Exit(code)
 
 
@@ -50,7 +51,7 @@ def build(
         except (SourceError, BuildFailed) as exc:
             _fail(f"{exc} (the previous build, if any, is unchanged)")
     for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     out.print(f"built {summary.release}: {summary.positions} positions, {summary.acts} acts, "
               f"{summary.triples} triples in {len(summary.graphs)} graphs, "
               f"{len(summary.warnings)} warnings, {summary.seconds} s")

@@ -152,12 +152,27 @@ def network_json(ctx: Ctx, org_type: str | None, source_file: str | None) -> dic
     return network(ctx, org_type or None, source_file or None)
 
 
+def _check_position(ctx: Ctx, position_iri: str) -> None:
+    """:raises ApiError: 404 unless `position_iri` is a kzo:Position."""
+    if not ctx.rows(f"SELECT ?t WHERE {{ {iri_ref(position_iri)} a kzo:Position }} LIMIT 1"):
+        raise errors.not_found(f"No position <{position_iri}>; choose one from the list on /-/ladder.",
+                               "unknown_entity")
+
+
+def ladder_svg_of(ctx: Ctx, position_iri: str) -> str:
+    """The ladder SVG of a known position.
+
+    :raises ApiError: 404 for an IRI that is not a position.
+    """
+    _check_position(ctx, position_iri)
+    return ladder_svg(ctx, position_iri)
+
+
 def ladder_page(ctx: Ctx, position_iri: str | None, path: str = "/-/ladder",
                 params: Mapping[str, str] = {}) -> str:
     everything = positions(ctx)
-    if position_iri and position_iri not in {p["iri"] for p in everything}:
-        raise errors.not_found(f"No position <{position_iri}>; choose one from the list on /-/ladder.",
-                               "unknown_entity")
+    if position_iri:
+        _check_position(ctx, position_iri)
     chosen = position_iri or (everything[0]["iri"] if everything else None)
     return render("ladder.html", ctx, path, params, positions=everything, chosen=chosen,
                   svg=ladder_svg(ctx, chosen) if chosen else "")

@@ -382,3 +382,38 @@ def test_random_damage(source: str, kind: str, tmp_path: Path) -> None:
         check(source, payload, tmp_path, what)
 
     run()
+
+
+# -- the build: a loader's unexpected exception names the source ------------------------------
+
+def _boom(path: Path, registry) -> None:
+    [][0]  # an IndexError, as a loader bug would raise
+    raise AssertionError("unreachable")
+
+
+def test_build_turns_a_loader_crash_into_a_source_error(tmp_path: Path, monkeypatch) -> None:
+    from service import build
+    monkeypatch.setattr(build, "source_loaders", lambda: [(TQC2008, _boom)])
+    with pytest.raises(SourceError) as info:
+        build.build_all(tmp_path / "build")
+    assert info.value.file == TQC2008
+    assert f"internal error while loading {TQC2008}: IndexError" in str(info.value)
+    assert not (tmp_path / "build" / "current").exists()
+    assert not [p for p in (tmp_path / "build" / "releases").iterdir()], "a failed build left a release"
+
+
+def test_cli_build_prints_a_loader_crash_without_traceback(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from service import build, cli
+
+    def boom(path: Path, registry) -> None:
+        raise KeyError("[/b] a quoted source text that looks like rich markup")
+
+    monkeypatch.setattr(build, "source_loaders", lambda: [(VAC_METHODIST, boom)])
+    result = CliRunner().invoke(cli.app, ["build", "--build-dir", str(tmp_path / "build")])
+    output = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert result.exit_code == 1, (result.exit_code, output, result.exception)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert f"internal error while loading {VAC_METHODIST}: KeyError" in output
+    assert "[/b]" in output and "Traceback" not in output

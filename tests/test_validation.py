@@ -250,7 +250,7 @@ def test_shacl_agrees_with_compiled_checks_on_a_batch(graph, ctx, shapes):
     rng = random.Random(5)
     targets = sorted((iri, pr.categories) for iri, pr in ctx.rules.items())
     nodes, compiled = [], {}
-    for i in range(150):
+    for i in range(100):
         p, position, cat = random_portfolio(rng, targets, i)
         node = portfolio_node(p, position, cat)
         nodes.append(node)
