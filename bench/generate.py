@@ -113,6 +113,7 @@ DOCUMENTS = ("Удостоверение личности", "Диплом об �
              "Удостоверение о присвоении квалификационной категории", "Сертификат о прохождении курсов повышения квалификации",
              "Трудовая книжка")
 VACANCY_DOCUMENTS = DOCUMENTS[:5] + ("Заявление", "Личный листок по учету кадров")
+PORTFOLIO_LEVELS = ("higher", "postgraduate", "tvet", "pedagogical-retraining", "reserve-officer")
 VACANCY_RATE = 0.05            # open vacancies per teacher (a year's turnover at one moment)
 DEVIATION_RATE = 0.15          # share of vacancies whose requirements differ from the regulation
 ELIGIBLE_YEARS = 3             # aggregate parameter: category held at least this long
@@ -402,7 +403,7 @@ class Generator:
         if nxt and nxt not in f.categories:
             nxt = None
         target = nxt if nxt and rng.random() < 0.30 else current
-        accepts = f.accepts or ("higher",)
+        accepts = [lvl for lvl in f.accepts if lvl in PORTFOLIO_LEVELS] or ["higher"]
         main = "higher" if "higher" in accepts and rng.random() < 0.86 else \
             ("tvet" if "tvet" in accepts else accepts[0])
         if rng.random() < 0.03:

@@ -593,8 +593,16 @@ TVET = re.compile(r"техникалық\s+және\s+кәсіптік|орта\
                   r"|арнайы\s+орта")
 PATH_SPLIT = re.compile(r"\s*,?\s+(?:немесе|не\s+болмаса)\s+"
                         r"|(?<=білім)\s+және\s+(?=техникалық\s+және\s+кәсіптік|жоғары)")
-CONDITION = re.compile(r"(?:^|,\s*)(?P<cond>[^,]+?\s+үшін)\s*-\s*")
-TRAILER = re.compile(r"[\s,.]*(?:(?:және|немесе)\s*)?(?:болуы\s*(?:тиіс)?)?[\s,.]*$")
+CONDITION = re.compile(r"(?:^|,\s*)(?P<cond>[^,]{1,200}?\s+үшін)\s*-\s*")
+TRAILING_WORDS = {"болуы", "тиіс", "және", "немесе"}
+
+
+def _trim(seg: str) -> str:
+    """A path phrase without its trailing «болуы тиіс», «және», punctuation (whitespace collapsed)."""
+    words = seg.replace(",", " , ").split()
+    while words and (words[-1] in TRAILING_WORDS or words[-1] in (",", ".")):
+        words.pop()
+    return " ".join(words).replace(" , ", ", ").strip(" ,.")
 
 
 def _mask(text: str) -> str:
@@ -743,8 +751,8 @@ def _paths(edu: str, full: str, exps: list[dict]) -> tuple[list[tuple[int, Educa
         for m in list(PATH_SPLIT.finditer(masked)) + [None]:
             b = m.start() if m else len(chunk)
             seg = chunk[a:b]
-            if seg.strip(" ,.") and TRAILER.sub("", seg).strip(" ,."):
-                clean = re.sub(r"\s+", " ", TRAILER.sub("", seg)).strip(" ,")
+            clean = _trim(seg)
+            if clean:
                 parts.append((off + a + len(seg) - len(seg.lstrip()), clean, cond))
             a = m.end() if m else b
     paths: list[tuple[int, EducationPath]] = []
@@ -785,8 +793,10 @@ def _paths(edu: str, full: str, exps: list[dict]) -> tuple[list[tuple[int, Educa
 def _profile(seg: str) -> str | None:
     if m := re.search(r'"([^"]+)"\s+мамандығы', seg):
         return m.group(1).strip()
-    if m := re.search(r"([\w-]+)\s+мамандығы\s+бойынша", seg):
-        return m.group(1)
+    for m in re.finditer(r"\s+мамандығы\s+бойынша", seg):
+        before = seg[max(0, m.start() - 60):m.start()].split()
+        if before and re.fullmatch(r"[\w-]+", before[-1]):
+            return before[-1]
     for m in re.finditer(r"\(([^)]*)\)|/([^/]*)/", seg):
         inner = (m.group(1) or m.group(2) or "").strip()
         if inner and not TVET.search(inner):

@@ -169,6 +169,10 @@ class _Modeller:
                 b.boolean(e, KZO.grantsCategoryRights, False)
             if path.desirable:
                 b.boolean(e, KZO.desirable, True)
+            if path.additional:
+                b.boolean(e, KZO.additional, True)
+            for category in path.for_categories:
+                b.code(e, KZO.category, "category", category)
             b.text(e, RDF_VALUE, path.raw, "ru")
             b.add(q, KZO.hasEducationPath, e)
         counter = Counter()
@@ -203,6 +207,8 @@ class _Modeller:
         b.text(e, KZO.inPosition, rule.in_position, "ru")
         b.decimal(e, KZO.recentYears, rule.recent_years)
         b.code(e, KZO.category, "category", rule.category)
+        b.text(e, KZO.condition, rule.condition)
+        b.text(e, KZO.experienceSetting, rule.setting, "ru")
         if rule.alternative_group is not None:
             b.integer(e, KZO.alternativeGroup, rule.alternative_group)
         if rule.needs_review:

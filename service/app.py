@@ -4,11 +4,13 @@
 |---|---|---|
 | /sparql | GET, POST | `service.sparql.handle_query` (SPARQL 1.1 Protocol; service description without a query) |
 | /healthz | GET | store size and build information |
+| /validate | POST | `service.validate_api.handle_validate`: a portfolio against a position and category |
 | /api/queries | GET | the named queries with their headers |
 | /api/queries/{name}[.json/.csv] | GET | `handle_named_query`: run one named query |
 | /docs, /openapi.json | GET | OpenAPI |
 | / , /-/sparql, /-/network[.json], /-/ladder[.svg], /-/static/{name} | GET | `service.pages` (web UI) |
 | /onto, /id/…, /code/…, /eli/… | GET | `dereference`: HTML or RDF of one IRI (`service.linked_data`) |
+| /store | GET, HEAD, PUT, POST, DELETE | `service.graph_store.handle_graph` (Graph Store Protocol; writes need updates on + token) |
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from . import errors, linked_data, named_queries, pages
+from . import errors, linked_data, named_queries, pages, sparql, validate_api
 from .page_data import Ctx
 from .settings import Settings
 from .sparql import CSV, JSON, ProtocolRequest, SparqlResponse, choose_formats, handle_query
@@ -100,6 +102,17 @@ def run_named_query(name: str, request: Request) -> Response:
     return _to_response(answer)
 
 
+@router.post("/validate", summary="Validate a portfolio against a position and category (docs/validation.md)")
+async def validate(request: Request) -> JSONResponse:
+    if "json" not in (request.headers.get("content-type") or ""):
+        raise errors.unsupported_media_type("Send the portfolio as application/json.", ["application/json"])
+    body = await request.body()
+    state = request.app.state
+    report = await run_in_threadpool(validate_api.handle_validate, body, state.settings)
+    # personal data: never cached by intermediaries, never stored by us
+    return JSONResponse(report, headers={"Cache-Control": "no-store"})
+
+
 _SUFFIX_FORMATS = {".json": (JSON, None), ".csv": (CSV, None)}
 
 
@@ -127,8 +140,10 @@ def handle_named_query(name: str, pairs: tuple[tuple[str, str], ...], accept: st
     results_format, graph_format = formats or choose_formats(accept, None)
     if results_format is None and graph_format is None:
         raise errors.not_acceptable("Ask for JSON or CSV (suffix .json or .csv, or Accept).", [JSON, CSV])
-    job = Job("query", text, results_format=results_format, graph_format=graph_format,
-              max_rows=settings.max_rows)
+    # a named query's parameters may name a SERVICE endpoint: the same allow-list as /sparql
+    has_from = sparql.check_services(text, settings, None)
+    job = Job("query", text, use_union=not has_from, results_format=results_format,
+              graph_format=graph_format, max_rows=settings.max_rows)
     result = store.run(job, settings.query_timeout_s)
     err = result_error(result)
     if err is not None:
@@ -214,6 +229,14 @@ def dereference(request: Request) -> Response:
     return _to_response(linked_data.handle_rdf(deref, state.engine, state.settings))
 
 # ================================================================ end of pages and linked data
+
+# ================================================================ Graph Store Protocol (issue 5)
+# GET/HEAD read; PUT/POST/DELETE only with allow_updates + bearer token (service/graph_store.py)
+from .graph_store import GSP_METHODS, GSP_PATH, graph_store_route  # noqa: E402
+
+router.add_api_route(GSP_PATH, graph_store_route, methods=list(GSP_METHODS),
+                     summary="SPARQL 1.1 Graph Store Protocol: ?graph=IRI or ?default")
+# ================================================================ end of Graph Store Protocol
 
 
 # ---------------------------------------------------------------- middleware

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph
-from rdflib import BNode, Graph, URIRef
+from rdflib import RDF, SH, BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from loaders.acts import Registry, registry_graph
@@ -33,6 +33,7 @@ from loaders.linking import linking_graph
 from loaders.namespaces import KZO, graph_iri
 from loaders.ontology_files import ontology_graph
 from loaders.sources import SOURCES_DIR, sources_graph
+from service.export import write_dumps
 
 KEEP_RELEASES = 2
 
@@ -47,6 +48,9 @@ class BuildSummary:
     acts: int = 0
     triples: int = 0
     warnings: list[str] = field(default_factory=list)
+    integrity: dict = field(default_factory=dict)   # counts per shape: {"violations": {...}, "warnings": {...}}
+    integrity_violations: list[str] = field(default_factory=list)
+    portfolio_shapes: int = 0
     seconds: float = 0.0
 
 
@@ -149,6 +153,13 @@ def build_all(build_dir: Path = Path("build"), strict: bool = False, sources_dir
             summary.positions = _count(store, KZO.Position)
             summary.acts = _count(store, KZO.LegalAct)
             del store
+            progress("checks")
+            check_release(staging, summary)
+            if strict and summary.integrity_violations:
+                raise BuildFailed("strict mode: integrity violations: "
+                                  + "; ".join(summary.integrity_violations))
+            progress("dumps")
+            write_dumps(build_dir, release=staging)
             summary.seconds = round(time.monotonic() - started, 2)
             (staging / "build.json").write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2),
                                                 encoding="utf-8")
@@ -160,6 +171,23 @@ def build_all(build_dir: Path = Path("build"), strict: bool = False, sources_dir
         _switch(build_dir, release)
         _prune(build_dir)
         return summary
+
+
+def check_release(release: Path, summary: BuildSummary) -> None:
+    """Run the integrity shapes over the new dataset and write the generated portfolio shapes."""
+    from service.integrity import check_integrity
+    from service.portfolio_shapes import generate_portfolio_shapes
+    from service.validation import load_dataset
+
+    graph = load_dataset(release / "dataset.nq")
+    report = check_integrity(graph)
+    summary.integrity = report.counts()
+    summary.integrity_violations = [str(f) for f in report.violations]
+    shapes = generate_portfolio_shapes(graph)
+    (release / "shapes").mkdir(exist_ok=True)
+    shapes.serialize(release / "shapes" / "portfolio.shapes.ttl", format="turtle")
+    summary.portfolio_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)) |
+                                   set(shapes.subjects(RDF.type, SH.PropertyShape)))
 
 
 def _count(store: pyoxigraph.Store, cls: URIRef) -> int:

@@ -52,6 +52,12 @@ def build(
             _fail(f"{exc} (the previous build, if any, is unchanged)")
     for warning in summary.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    for violation in summary.integrity_violations:
+        err.print(f"[red]integrity:[/red] {escape(violation)}")
+    checked = summary.integrity
+    out.print(f"integrity: {sum(checked.get('violations', {}).values())} violations, "
+              f"{sum(checked.get('warnings', {}).values())} warnings (known source anomalies); "
+              f"{summary.portfolio_shapes} portfolio shapes generated")
     out.print(f"built {summary.release}: {summary.positions} positions, {summary.acts} acts, "
               f"{summary.triples} triples in {len(summary.graphs)} graphs, "
               f"{len(summary.warnings)} warnings, {summary.seconds} s")
@@ -148,10 +154,14 @@ def query(
 def _register_commands() -> None:
     """Commands that live in their own modules (one job each)."""
     from service.cli_audit import audit_vacancy_command
+    from service.cli_export import export_command
+    from service.cli_validate import validate_command
     from service.server import serve_command
 
     app.command("serve")(serve_command)
     app.command("audit-vacancy")(audit_vacancy_command)
+    app.command("export")(export_command)
+    app.command("validate")(validate_command)
 
 
 _register_commands()

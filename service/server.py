@@ -17,6 +17,8 @@ _HELP = {s.name: s.help for s in SETTINGS}
 def ensure_build(settings: Settings) -> None:
     """Build into settings.build_dir when there is neither a build nor `--data` files."""
     build = Path(settings.build_dir)
+    if settings.store_url:  # remote store (issue 5): the data is the store's, nothing to build
+        return
     if settings.data_files or (build / "store").is_dir() or (build / "dataset.nq").is_file():
         return
     from .build import build_all  # the build is heavy: import it only when needed
@@ -55,6 +57,7 @@ def serve_command(
     update_token: Optional[str] = typer.Option(None, "--update-token", help=_HELP["update_token"]),
     service_allow: Optional[List[str]] = typer.Option(None, "--service-allow",
                                                       help=_HELP["service_allowlist"]),
+    store_url: Optional[str] = typer.Option(None, "--store-url", help=_HELP["store_url"]),  # issue 5
     help_settings: bool = typer.Option(False, "--help-settings", callback=_print_settings,
                                        is_eager=True, help="List every setting and its variable."),
 ) -> None:
@@ -67,7 +70,7 @@ def serve_command(
             queries_dir=str(queries_dir) if queries_dir else None,
             query_timeout_s=timeout, max_rows=max_rows, query_workers=workers,
             allow_updates=allow_updates, update_token=update_token,
-            service_allowlist=tuple(service_allow) if service_allow else None)
+            service_allowlist=tuple(service_allow) if service_allow else None, store_url=store_url)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     from .named_queries import QueryFileError

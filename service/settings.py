@@ -51,7 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("update_token", None, "Bearer token that SPARQL Update requests must present."),
     Setting("service_allowlist", (), "SPARQL endpoints that SERVICE may call (exact IRIs). "
             "Repeatable; env: comma-separated. Empty: federation is refused."),
-    Setting("store_url", None, "Remote SPARQL endpoint to use instead of the embedded store (not yet used)."),
+    Setting("store_url", None, "Remote store's SPARQL query endpoint (e.g. http://localhost:7878/query) "
+            "to use instead of the embedded store; updates go to its /update sibling."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

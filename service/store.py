@@ -395,15 +395,22 @@ class WorkerPool:
             shutil.rmtree(self._snapshot_dir, ignore_errors=True)
 
 
-def open_engine(settings: Any) -> LocalEngine | WorkerPool:
-    """The engine `settings` ask for: `--data` files, else the build (store, or dataset.nq when
-    updates are allowed).
+def open_engine(settings: Any) -> Any:
+    """The engine `settings` ask for: a remote store (`store_url`), else `--data` files, else the
+    build (store, or dataset.nq when updates are allowed).
 
     :raises DataLoadError: a data file is malformed, or there is no build.
     """
     build = Path(settings.build_dir)
+    # ---- remote store (issue 5): a SPARQL 1.1 Protocol client, see service/remote_store.py
     if settings.store_url:
-        raise DataLoadError("store_url (a remote SPARQL store) is not supported yet; unset PEDKG_STORE_URL")
+        from .remote_store import open_remote_engine
+
+        try:
+            return open_remote_engine(settings)
+        except ValueError as exc:
+            raise DataLoadError(str(exc)) from None
+    # ---- end remote store
     if settings.data_files:
         description = {"kind": "data", "files": list(settings.data_files)}
         store = load_data_files(settings.data_files)

@@ -6,10 +6,9 @@ Tests compare its statuses with the generated SHACL shapes and the compiled chec
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDFS, Graph, URIRef
 
 from loaders.namespaces import KZCODE, KZO
 from service.portfolio_input import Portfolio
@@ -188,7 +187,7 @@ def documents(g: Graph, vacancy, held: set[str]) -> dict[str, str]:
     return {str(d): "pass" if str(g.value(d, RDFS.label)) in held else "fail" for d in docs}
 
 
-_ = (RDF, re)
+
 
 
 # -- seeded random portfolios (tests and bench/bench_validation.py) ---------------------------

@@ -38,8 +38,11 @@ VAC_ASSISTANT = "vacancy-kokshetau-assistant.txt"
 VAC_METHODIST = "vacancy-methodist-2024-kk.txt"
 SOURCES = [TQC2020, TQC2008, PROF, VAC_ASSISTANT, VAC_METHODIST]
 
-#: seconds one loader call may take (the intact tqc-2020 file loads in about 2 s)
-TIME_LIMIT = {TQC2020: 20.0, TQC2008: 10.0, PROF: 10.0, VAC_ASSISTANT: 10.0, VAC_METHODIST: 10.0}
+#: seconds one loader call may take (the intact tqc-2020 file loads in about 2 s), plus
+#: SECONDS_PER_MB for each MB of input: a 2 MB line is slow to scan, a hang never ends
+#: (generous: the test machine may be shared; each loads in under 1 s when the machine is idle)
+TIME_LIMIT = {TQC2020: 30.0, TQC2008: 20.0, PROF: 20.0, VAC_ASSISTANT: 20.0, VAC_METHODIST: 20.0}
+SECONDS_PER_MB = 15.0
 
 #: heading-like lines of each source (removed by the "missing headings" damage)
 HEADINGS = {
@@ -118,21 +121,22 @@ def _child(conn, source: str, path: str) -> None:
 
 
 def run_bounded(source: str, path: Path) -> Outcome:
-    """Run the loader in a forked child; a child that overruns TIME_LIMIT is killed."""
+    """Run the loader in a forked child; a child that overruns its time limit is killed."""
     _state()
+    limit = TIME_LIMIT[source] + SECONDS_PER_MB * path.stat().st_size / 2**20
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, source, str(path)), daemon=True)
     proc.start()
     child.close()
     try:
-        if parent.poll(TIME_LIMIT[source]):
+        if parent.poll(limit):
             try:
                 return parent.recv()
             except EOFError:
                 proc.join(5)
                 return Outcome("crash", f"the loader process died (exit code {proc.exitcode})")
-        return Outcome("timeout", f"no answer within {TIME_LIMIT[source]} s")
+        return Outcome("timeout", f"no answer within {limit:.0f} s")
     finally:
         if proc.is_alive():
             proc.kill()
@@ -222,16 +226,21 @@ def join(lines: list[str]) -> bytes:
 TWO_MB = 2 * 1024 * 1024
 
 
-def enormous(kind: str, source: str) -> str:
+def enormous(kind: str, source: str, size: int = TWO_MB) -> str:
+    """A line of about ``size`` bytes."""
     if kind == "letters":
-        return "а" * (TWO_MB // 2)              # 2 MB of one Cyrillic letter, no space
+        return "а" * (size // 2)                # one Cyrillic letter, no space (found: e-mail regex)
     if kind == "spaces":
-        return " " * TWO_MB + "x"               # 2 MB of spaces (regex backtracking on \s)
-    if kind == "words":                          # a real line of the source, repeated to 2 MB
+        return " " * size + "x"                 # regex backtracking on \s
+    if kind == "words":                          # a real line of the source, repeated
         sample = next(l.strip() for l in lines_of(source)[len(lines_of(source)) // 3:] if len(l.strip()) > 30)
-        return (sample + " ") * (TWO_MB // len(sample.encode()))
+        return (sample + " ") * (size // len(sample.encode()))
     if kind == "digits":
-        return "1. " * (TWO_MB // 3)
+        return "1. " * (size // 3)              # (found: vacancy clean() per neighbouring line)
+    if kind == "doubled-words":
+        return "аб " * (size // 5)              # (found: a doubled-word note per repetition)
+    if kind == "hyphens":
+        return "а-" * (size // 3)
     raise ValueError(kind)
 
 
@@ -280,7 +289,7 @@ def fixed_damage(source: str, kind: str) -> bytes:
 
 FIXED = ["empty", "blank-lines-only", "binary-random", "binary-nul", "cp1251", "utf-16", "utf-16-no-bom",
          "utf-8-bom", "crlf", "one-line", "doubled-file", "headings-only", "no-headings", "huge-line-words",
-         "huge-line-spaces", "huge-line-appended-to-heading"]
+         "huge-line-spaces", "huge-line-doubled-words", "huge-line-appended-to-heading"]
 
 #: (source, damage) pairs that fail in loaders another helper owns: xfail, reported to the lead
 KNOWN_FAILURES: dict[tuple[str, str], str] = {}
@@ -292,7 +301,12 @@ def _param(source: str, kind: str):
     return pytest.param(source, kind, id=f"{source.split('.')[0]}-{kind}", marks=marks)
 
 
-@pytest.mark.parametrize("source,kind", [_param(s, k) for s in SOURCES for k in FIXED])
+#: damages that do not depend on the text: one vacancy file is enough
+CONTENT_FREE = {"empty", "blank-lines-only", "binary-random", "binary-nul"}
+
+
+@pytest.mark.parametrize("source,kind", [_param(s, k) for s in SOURCES for k in FIXED
+                                         if not (s == VAC_METHODIST and k in CONTENT_FREE)])
 def test_fixed_damage(source: str, kind: str, tmp_path: Path) -> None:
     check(source, fixed_damage(source, kind), tmp_path, kind)
 
@@ -315,7 +329,7 @@ def _settings(n: int):
 
 
 #: examples per (source, damage): fewer for the big 2020 text (about 1-2 s a load)
-EXAMPLES = {TQC2020: 3, TQC2008: 6, PROF: 6, VAC_ASSISTANT: 8, VAC_METHODIST: 8}
+EXAMPLES = {TQC2020: 2, TQC2008: 2, PROF: 2, VAC_ASSISTANT: 3, VAC_METHODIST: 3}
 
 fractions = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
@@ -353,10 +367,13 @@ def damaged(source: str, kind: str, draw) -> tuple[bytes, str]:
         assert heads, f"no heading-like line in {source}"
         gone = {heads[pick(len(heads), f)] for f in draw(st.lists(fractions, min_size=1, max_size=10))}
         return join([l for i, l in enumerate(lines) if i not in gone]), f"deleting heading lines {sorted(gone)}"
-    if kind == "huge-line-random":
+    if kind == "huge-line-random":  # half a MB: a quadratic scan still shows, at a fraction of the time
         at = pick(len(lines), draw(fractions))
-        what = draw(st.sampled_from(["letters", "spaces", "words", "digits"]))
-        return join(lines[:at] + [enormous(what, source)] + lines[at:]), f"a 2 MB line of {what} at line {at + 1}"
+        what = draw(st.sampled_from(["letters", "spaces", "words", "digits", "doubled-words", "hyphens"]))
+        line = enormous(what, source, TWO_MB // 4)
+        if draw(st.booleans()) and at < len(lines):
+            return join(lines[:at] + [lines[at] + line] + lines[at + 1:]), f"0.5 MB of {what} appended to line {at + 1}"
+        return join(lines[:at] + [line] + lines[at:]), f"a 0.5 MB line of {what} at line {at + 1}"
     raise ValueError(kind)
 
 

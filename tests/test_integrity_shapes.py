@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS, XSD
 
 from loaders.namespaces import KZCODE, KZO
@@ -62,4 +62,4 @@ def test_each_integrity_rule_catches_its_defect(graph):
     assert ("shape:ExperienceRequirement-minYears", str(exp)) in found
     assert ("shape:DataQualityNote-about", str(note)) in found
     assert ("shape:DataQualityNote-sourceLine", str(note)) in found
-    _ = RDFS
+

@@ -206,9 +206,6 @@ def test_federation_query_joins_the_remote_isco_labels(built, remote):
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "service_not_allowed"
 
 
-@pytest.mark.xfail(strict=True, reason="service/app.py handle_named_query does not call "
-                   "sparql.check_services on the rendered query: a named query's endpoint parameter "
-                   "bypasses the allow-list (the lead must add the check; then remove this marker)")
 def test_named_federation_query_refuses_an_endpoint_not_on_the_allow_list(built, remote):
     build_dir, _ = built
     with make_client(build_dir / "dataset.nq", build_dir=str(build_dir), data_files=(), query_workers=0,
