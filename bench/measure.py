@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -195,23 +196,25 @@ def load_embedded(build_dir: Path, files: list[Path]) -> dict[str, Any]:
     code = ("import sys, time, resource, json, pyoxigraph as ox\n"
             "t=time.perf_counter(); s=ox.Store(sys.argv[1])\n"
             "for f in sys.argv[2:]: s.bulk_load(path=f, format=ox.RdfFormat.N_QUADS)\n"
-            "s.flush(); n=len(s); s.optimize() if hasattr(s,'optimize') else None; del s\n"
-            "print(json.dumps({'seconds': time.perf_counter()-t, 'quads': n,"
-            " 'peak_rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss*1024}))\n")
+            "s.flush(); n=len(s); del s\n"
+            "ru=resource.getrusage(resource.RUSAGE_SELF)\n"
+            "print(json.dumps({'seconds': time.perf_counter()-t, 'quads': n, 'cpu_s': ru.ru_utime+ru.ru_stime,"
+            " 'peak_rss': ru.ru_maxrss*1024}))\n")
     out = subprocess.run([sys.executable, "-c", code, str(store), *map(str, files)], check=True,
                          capture_output=True, text=True)
     facts = json.loads(out.stdout.strip().splitlines()[-1])
     summary = json.loads((ROOT / "build" / "build.json").read_text(encoding="utf-8"))
     summary.update({"release": f"bench-{build_dir.parent.name}", "triples": facts["quads"]})
     (build_dir / "build.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    return {"seconds": round(facts["seconds"], 2), "quads": facts["quads"], "peak_rss": facts["peak_rss"],
-            "disk_bytes": du(store)}
+    return {"seconds": round(facts["seconds"], 2), "cpu_s": round(facts["cpu_s"], 2), "quads": facts["quads"],
+            "peak_rss": facts["peak_rss"], "disk_bytes": du(store), "loadavg": os.getloadavg()[0]}
 
 
 def load_oxigraph_server(location: Path, files: list[Path]) -> dict[str, Any]:
     if location.exists():
         shutil.rmtree(location)
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen([str(BIN / "oxigraph"), "load", "--location", str(location),
                              *sum((["--file", str(f)] for f in files), [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -220,7 +223,10 @@ def load_oxigraph_server(location: Path, files: list[Path]) -> dict[str, Any]:
     peak = sampler.stop()
     if proc.returncode:
         raise RuntimeError(f"oxigraph load failed: {err.decode()[-500:]}")
-    return {"seconds": round(time.perf_counter() - t0, 2), "peak_rss": peak, "disk_bytes": du(location)}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": round(time.perf_counter() - t0, 2), "cpu_s": round(cpu, 2), "peak_rss": peak,
+            "disk_bytes": du(location), "loadavg": os.getloadavg()[0]}
 
 
 def query_set(queries_dir: Path) -> dict[str, str]:
@@ -229,7 +235,7 @@ def query_set(queries_dir: Path) -> dict[str, str]:
 
 
 def bench_endpoints(endpoints: dict[str, dict], named: dict[str, str], aggregates: dict[str, str],
-                    reps: int, agg_reps: int, timeout_s: float) -> dict[str, Any]:
+                    reps: int, agg_reps: int, timeout_s: float, budget_s: float = 30.0) -> dict[str, Any]:
     """Latencies of every query on every endpoint: {query: {endpoint: stats}}."""
     client = httpx.Client(timeout=timeout_s)
     out: dict[str, Any] = {"named": {}, "aggregates": {}}
@@ -247,8 +253,9 @@ def bench_endpoints(endpoints: dict[str, dict], named: dict[str, str], aggregate
                     send = lambda u=url, t=text: client.post(f"{u}/sparql", data={"query": t},
                                                              headers={"Accept": JSON_ACCEPT})
                 else:
-                    send = lambda u=url, t=text: client.post(u, data={"query": t}, headers={"Accept": JSON_ACCEPT})
-                row[ep] = time_requests(send, n, budget_s=spec.get("budget_s", 120.0))
+                    send = lambda u=url, t=text, to=spec.get("timeout_s", timeout_s): client.post(
+                        u, data={"query": t}, headers={"Accept": JSON_ACCEPT}, timeout=to)
+                row[ep] = time_requests(send, min(n, spec.get("max_reps", n)), budget_s=spec.get("budget_s", budget_s))
                 print(f"    {group:10} {name:45} {ep:14} {row[ep].get('p50_ms', row[ep].get('error'))}",
                       flush=True)
     client.close()
@@ -332,7 +339,8 @@ def measure(teachers: int, reps: int = 20, agg_reps: int = 5, seed: int = 2025, 
     work.mkdir(parents=True, exist_ok=True)
     res: dict[str, Any] = {"teachers": teachers, "seed": seed, "machine": {
         "cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        "python": platform.python_version()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "loadavg_start": os.getloadavg()}
     build_nq = ROOT / "build" / "dataset.nq"
     print(f"== {teachers:,} teachers", flush=True)
 
@@ -389,7 +397,7 @@ def measure(teachers: int, reps: int = 20, agg_reps: int = 5, seed: int = 2025, 
                 try:
                     rdf = rdf_ctx.__enter__()
                     endpoints["rdflib-endpoint"] = {"url": f"http://127.0.0.1:{p_rdf}/sparql", "kind": "sparql",
-                                                    "aggregates": True, "budget_s": 60.0}
+                                                    "budget_s": 20.0, "max_reps": 3, "timeout_s": 60.0}
                     servers["rdflib-endpoint"] = rdf
                 except Exception as exc:
                     res["rdflib_error"] = str(exc)
@@ -411,6 +419,7 @@ def measure(teachers: int, reps: int = 20, agg_reps: int = 5, seed: int = 2025, 
     print(f"  validation {json.dumps({k: v for k, v in res['validation'].items() if k != 'report_api'})}",
           flush=True)
 
+    res["loadavg_end"] = os.getloadavg()
     res["disk_free_after"] = shutil.disk_usage(str(ROOT)).free
     res["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     RESULTS.mkdir(parents=True, exist_ok=True)

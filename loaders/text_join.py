@@ -149,19 +149,20 @@ def read_source_text(path) -> str:
     except OSError as exc:
         raise SourceError(path, None, f"cannot read the source: {exc.strerror or exc}") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SourceError(path, 1, "UTF-16 text (byte-order mark at byte 0): expected UTF-8 text")
+        raise SourceError(path, None, "not UTF-8 text: a UTF-16 byte-order mark at byte 0 (expected UTF-8)")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     nul = data.find(b"\x00")
     if nul >= 0:
         raise SourceError(path, data.count(b"\n", 0, nul) + 1,
-                          f"NUL byte at byte {nul}: binary data or UTF-16 text, expected UTF-8 text")
+                          f"not UTF-8 text: a NUL byte at byte {nul} (binary data, or UTF-16 without a "
+                          "byte-order mark?)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError(path, data.count(b"\n", 0, exc.start) + 1,
-                          f"not UTF-8 text ({exc.reason} at byte {exc.start}): expected UTF-8 "
-                          "(is the file cp1251, UTF-16 or binary?)") from None
+                          f"not UTF-8 text ({exc.reason} at byte {exc.start}): is the file cp1251, "
+                          "UTF-16 or binary?") from None
 
 
 def read_source_lines(path) -> list[str]:

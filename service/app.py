@@ -245,14 +245,35 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy"
                     (b"x-frame-options", b"DENY")]
 CSP = (b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+# ---- CORS and privacy headers (issue 8): CORS with `*` (never credentials, never an echoed Origin)
+# on /sparql (GET, POST) and on the public GET-only data routes; none on /validate, /store,
+# /healthz or the pages.  No /validate answer (a verdict or an error about someone's portfolio)
+# may be cached.
 CORS_PATHS = ("/sparql",)
+CORS_GET_PREFIXES = ("/api/queries", "/id/", "/code/", "/eli/", "/onto")
+NO_STORE_PREFIXES = ("/validate",)
+
+
+def _cors_methods(path: str, method: str, preflight_for: bytes | None) -> bytes | None:
+    """The methods a cross-origin caller may use on `path` (None: no CORS for this request);
+    `preflight_for` is the Access-Control-Request-Method of a preflight."""
+    if path in CORS_PATHS:
+        return b"GET, POST, OPTIONS"
+    wanted = (preflight_for or b"").decode("latin-1").upper() if method == "OPTIONS" else method
+    if path.startswith(CORS_GET_PREFIXES) and wanted in ("GET", "HEAD"):
+        return b"GET, OPTIONS"
+    return None
+# ---- end CORS and privacy headers
+
+
 NO_CSP_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")  # Swagger UI loads its own scripts
 
 ASGIApp = Callable[..., Awaitable[None]]
 
 
 class ServiceMiddleware:
-    """Body size limit (413), CORS for /sparql (any origin, never credentials), security headers."""
+    """Body size limit (413), CORS for /sparql and public GET routes (any origin, never credentials),
+    security headers."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -263,7 +284,9 @@ class ServiceMiddleware:
             await self.app(scope, receive, send)
             return
         path, headers = scope["path"], dict(scope["headers"])
-        cors = path in CORS_PATHS and b"origin" in headers
+        cors_methods = (_cors_methods(path, scope["method"], headers.get(b"access-control-request-method"))
+                        if b"origin" in headers else None)  # issue 8
+        cors = cors_methods is not None
 
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
@@ -273,12 +296,15 @@ class ServiceMiddleware:
                 if cors:
                     extra += [(b"access-control-allow-origin", b"*"),
                               (b"access-control-expose-headers", b"X-Pedkg-Truncated")]
+                if path.startswith(NO_STORE_PREFIXES) and not any(  # issue 8
+                        k.lower() == b"cache-control" for k, _ in message.get("headers", [])):
+                    extra.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
         if cors and scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
             await send_with_headers({"type": "http.response.start", "status": 204, "headers": [
-                (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+                (b"access-control-allow-methods", cors_methods or b""),  # issue 8
                 (b"access-control-allow-headers", b"Accept, Content-Type"),
                 (b"access-control-max-age", b"600")]})
             await send({"type": "http.response.body", "body": b""})

@@ -128,12 +128,17 @@ def write_nquads(graphs: dict[str, Graph], path: Path) -> int:
 
 
 def build_all(build_dir: Path = Path("build"), strict: bool = False, sources_dir: Path = SOURCES_DIR,
-              progress: Callable[[str], None] = lambda _: None) -> BuildSummary:
-    """Run the whole build; raises BuildFailed (previous build intact) on error or strict warnings."""
+              progress: Callable[[str], None] = lambda _: None, *, checks: bool = True,
+              dumps: bool = True) -> BuildSummary:
+    """Run the whole build; raises BuildFailed (previous build intact) on error or strict warnings.
+
+    `checks` runs the integrity shapes and writes the portfolio shapes; `dumps` writes the download
+    files. Both are on for every real build; tests that only need the data switch them off.
+    """
     started = time.monotonic()
     build_dir = Path(build_dir)
     with build_lock(build_dir):
-        stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid():07d}"
         for stale in (build_dir / "releases").glob(".staging-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a killed build; we hold the lock
         staging = build_dir / "releases" / f".staging-{stamp}"
@@ -153,13 +158,15 @@ def build_all(build_dir: Path = Path("build"), strict: bool = False, sources_dir
             summary.positions = _count(store, KZO.Position)
             summary.acts = _count(store, KZO.LegalAct)
             del store
-            progress("checks")
-            check_release(staging, summary)
-            if strict and summary.integrity_violations:
-                raise BuildFailed("strict mode: integrity violations: "
-                                  + "; ".join(summary.integrity_violations))
-            progress("dumps")
-            write_dumps(build_dir, release=staging)
+            if checks:
+                progress("checks")
+                check_release(staging, summary)
+                if strict and summary.integrity_violations:
+                    raise BuildFailed("strict mode: integrity violations: "
+                                      + "; ".join(summary.integrity_violations))
+            if dumps:
+                progress("dumps")
+                write_dumps(build_dir, release=staging)
             summary.seconds = round(time.monotonic() - started, 2)
             (staging / "build.json").write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2),
                                                 encoding="utf-8")
@@ -211,12 +218,14 @@ def _switch(build_dir: Path, release: Path) -> None:
 
 
 def _prune(build_dir: Path) -> None:
-    """Keep the newest releases (a running service may still read the previous one)."""
+    """Keep the current release and the newest other one (a running service may still read it)."""
     current = (build_dir / "current").resolve()
-    releases = sorted(p for p in (build_dir / "releases").iterdir() if not p.name.startswith("."))
-    for old in releases[:-KEEP_RELEASES]:
-        if old.resolve() != current:
-            shutil.rmtree(old, ignore_errors=True)
+    releases = [p for p in (build_dir / "releases").iterdir() if not p.name.startswith(".")]
+    others = sorted((p for p in releases if p.resolve() != current), key=lambda p: p.stat().st_mtime)
+    for old in others[: max(0, len(others) - (KEEP_RELEASES - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
+    for link in build_dir.glob(".current-*"):
+        link.unlink(missing_ok=True)  # left by a build killed between its two renames
 
 
 def current_release(build_dir: Path = Path("build")) -> Path | None:

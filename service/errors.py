@@ -107,6 +107,26 @@ _STARLETTE_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_accep
                     413: "payload_too_large", 415: "unsupported_media_type"}
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app answers on this request's path (for a 405's Allow)."""
+    from starlette.routing import Match
+
+    def leaves(routes: Any) -> Any:  # FastAPI nests included routers (mounted without a prefix)
+        for route in routes:
+            nested = getattr(getattr(route, "original_router", None), "routes", None)
+            if nested is not None:
+                yield from leaves(nested)
+            else:
+                yield route
+
+    methods: set[str] = set()
+    for route in leaves(request.app.router.routes):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error raised in `app` through the one JSON shape."""
 
@@ -119,6 +139,9 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"No resource at {request.url.path}."
         elif status == 405:
             message = f"Method {request.method} is not allowed on {request.url.path}."
+            allowed = _allowed_methods(request)
+            if allowed:  # every route on this path, not only the last one Starlette tried
+                exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
         else:
             message = str(exc.detail)
         err = ApiError(status, _STARLETTE_CODES.get(status, "http_error"), message,

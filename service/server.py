@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -27,6 +27,43 @@ def ensure_build(settings: Settings) -> None:
     build_all(build_dir=build)
 
 
+class AccessLogFilter(logging.Filter):
+    """Access-log lines keep method, path, HTTP version and status, nothing a person sent: never
+    the query string (a SPARQL query, a named query's values, anything given to /validate) and
+    never the client's address (personal data; the reverse proxy's log is the place for it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:  # uvicorn: client, method, path, version, status
+            _client, method, path, version, status = args
+            record.args = ("-", method, str(path).split("?", 1)[0], version, status)
+        return True
+
+
+def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> Any:
+    """The uvicorn configuration `serve` runs (tests start live servers from it too).
+
+    - the access log goes through `AccessLogFilter`;
+    - h11 may buffer a request head big enough for a GET query of ``max_query_chars``
+      percent-encoded characters, so an overlong query gets the service's JSON 413 rather than
+      h11's plain-text 400 (heads larger still do get that 400);
+    - no ``Server: uvicorn`` header.
+    """
+    import copy
+
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config.setdefault("filters", {})["pedkg_access"] = {"()": AccessLogFilter}
+    log_config["loggers"]["uvicorn.access"]["filters"] = ["pedkg_access"]
+    values: dict[str, Any] = dict(
+        host=settings.host, port=settings.port, log_level="info", log_config=log_config,
+        server_header=False, h11_max_incomplete_event_size=max(16384, 3 * settings.max_query_chars + 16384))
+    values.update(overrides)
+    return uvicorn.Config(app, **values)
+
+
 def serve(settings: Settings) -> None:
     """Serve the app with uvicorn on settings.host:settings.port until interrupted."""
     import uvicorn
@@ -35,7 +72,7 @@ def serve(settings: Settings) -> None:
 
     ensure_build(settings)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.Server(uvicorn_config(app, settings)).run()
 
 
 def _print_settings(value: bool) -> None:

@@ -134,11 +134,17 @@ _TOKEN = re.compile(r"""
 | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
              |"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
 | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-| (?P<pname>(?:[^\W\d_][\w.\-\u00B7]*)?:[\w:%\\.\-\u00B7]*)
+| (?P<pname>(?:[^\W\d_][\w.\-\u00B7]*)?:(?:[\w:%.\-\u00B7]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
 | (?P<word>[^\W\d]\w*)
 | (?P<other>.)
 """, re.X | re.S)
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_PN_LOCAL_ESC = re.compile(r"\\(.)")
+# Brackets nested deeper than this are refused (400): pyoxigraph's recursive parser overflows its
+# stack (and kills the worker) at a few thousand levels; real queries stay far below 100.
+MAX_NESTING = 100
+# More request parameters than this are refused (400); SPARQL clients send a handful.
+MAX_PARAMS = 100
 
 
 def tokenize(text: str) -> Iterator[tuple[str, str]]:
@@ -155,6 +161,7 @@ def unescape_uchars(text: str) -> str:
 class Analysis:
     service_targets: list[str] = field(default_factory=list)  # resolved IRIs, or the raw token
     has_dataset_clause: bool = False
+    max_nesting: int = 0  # deepest nesting of (), {} and []
 
 
 def analyse(text: str, base: str | None = None) -> Analysis:
@@ -170,8 +177,14 @@ def analyse(text: str, base: str | None = None) -> Analysis:
         tokens = [(k, t) for k, t in tokenize(variant) if k not in ("ws", "comment")]
         prefixes: dict[str, list[str]] = {}
         bases = [base] if base else []
+        depth = 0
         for i, (kind, tok) in enumerate(tokens):
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
+            if kind == "other" and tok in "({[":
+                depth += 1
+                result.max_nesting = max(result.max_nesting, depth)
+            elif kind == "other" and tok in ")}]":
+                depth -= 1
             if kind != "word":
                 continue
             word = tok.lower()
@@ -194,6 +207,7 @@ def _resolve(token: tuple[str, str], prefixes: dict[str, list[str]], bases: list
         candidates = [unescape_uchars(text[1:-1])]
     elif kind == "pname" and text.split(":", 1)[0] in prefixes:
         prefix, local = text.rstrip(".").split(":", 1)
+        local = _PN_LOCAL_ESC.sub(r"\1", local)  # ex:a\#b names ...a#b
         candidates = [ns + local for ns in prefixes[prefix]]
     else:
         return [text or "(nothing)"]
@@ -209,8 +223,12 @@ def _resolve(token: tuple[str, str], prefixes: dict[str, list[str]], bases: list
 
 
 def check_services(text: str, settings: Settings, base: str | None) -> bool:
-    """Refuse (403) SERVICE to any endpoint not on the allow-list; return has-FROM."""
+    """Refuse (403) SERVICE to any endpoint not on the allow-list, and (400) brackets nested
+    deeper than `MAX_NESTING`; return has-FROM."""
     analysis = analyse(text, base)
+    if analysis.max_nesting > MAX_NESTING:
+        raise errors.bad_request(f"The query nests brackets {analysis.max_nesting} levels deep; the "
+                                 f"limit is {MAX_NESTING}.", "query_too_complex")
     refused = sorted({t for t in analysis.service_targets if t not in settings.service_allowlist})
     if refused:
         raise errors.forbidden("SERVICE is only allowed to the endpoints on the service's "
@@ -287,6 +305,9 @@ def handle_query(params: ProtocolRequest, store: Any, settings: Settings) -> Spa
         405 method, 406 no acceptable format, 413 query too long, 415 content type, 503 timeout.
     """
     pairs = _params_of(params)
+    if len(pairs) > MAX_PARAMS:
+        raise errors.bad_request(f"The request has {len(pairs)} parameters; the limit is {MAX_PARAMS}.",
+                                 "too_many_parameters")
     for name in SINGLE_PARAMS:
         if sum(1 for k, _ in pairs if k == name) > 1:
             raise errors.bad_request(f"Parameter {name!r} is given more than once.", "multiple_parameters")

@@ -19,6 +19,7 @@ from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SH, SKOS
 
 from loaders.namespaces import KZCODE, KZO, PREFIXES
+from service import portfolio_rules as rl
 from service import portfolio_shapes as ps
 from service.portfolio_input import (InputIssue, Portfolio, PortfolioError, check_portfolio, graph_to_dict,
                                      node_graph, portfolio_node)
@@ -40,7 +41,7 @@ class Context:
     """What validation needs from one graph, computed once."""
 
     graph: Graph
-    rules: dict[str, ps.PositionRules]
+    rules: dict[str, rl.PositionRules]
     names: dict[str, list[str]]          # normalised title/alias -> position IRIs
 
 
@@ -57,7 +58,7 @@ def context(graph: Graph | None = None) -> Context:
                 names.setdefault(_norm(str(lbl)), [])
                 if str(p) not in names[_norm(str(lbl))]:
                     names[_norm(str(lbl))].append(str(p))
-        ctx = _CONTEXTS[id(graph)] = Context(graph, ps.compile_rules(graph), names)
+        ctx = _CONTEXTS[id(graph)] = Context(graph, rl.compile_rules(graph), names)
     return ctx
 
 
@@ -93,7 +94,7 @@ def _candidate(ctx: Context, iri: str) -> dict:
     return {"iri": iri, "slug": pr.key.rsplit("/", 1)[-1], "title": pr.title, "chapter": pr.division}
 
 
-def resolve_position(query: str, ctx: Context) -> ps.PositionRules:
+def resolve_position(query: str, ctx: Context) -> rl.PositionRules:
     """By IRI, slug ("ch3-p9", "tqc-2020/ch3-p9") or title/alias; unknown or ambiguous -> LookupFailed."""
     q = query.strip()
     if q in ctx.rules:
@@ -113,7 +114,7 @@ def resolve_position(query: str, ctx: Context) -> ps.PositionRules:
                        [_candidate(ctx, h) for h in found])
 
 
-def resolve_category(value: str | None, pr: ps.PositionRules) -> str | None:
+def resolve_category(value: str | None, pr: rl.PositionRules) -> str | None:
     if value in (None, "", "none"):
         if pr.categories:
             raise LookupFailed(f"{pr.title} ({pr.key}) has categories; give a target category: "
@@ -153,7 +154,7 @@ class RequirementResult:
     kind: str
     status: str                       # pass | fail | needs-review | info
     shape: str
-    cite: ps.Cite
+    cite: rl.Cite
     message: dict[str, str]
     parts: list[dict] = field(default_factory=list)
 
@@ -197,14 +198,19 @@ def _fmt(v) -> str:
     return f"{v.normalize():f}" if hasattr(v, "normalize") else str(v)
 
 
-def _actual(rule: ps.Rule, p: Portfolio, lang: str) -> str:
+def _actual(rule: rl.Rule, p: Portfolio, lang: str) -> str:
     w = ps.word
     if rule.kind == "education":
         return "; ".join(ps.label("education", e.level, lang) + (f" ({w('pedagogical', lang)})" if e.pedagogical
                          else f" ({w('non-pedagogical', lang)})" if e.pedagogical is False else "")
                          + (f" «{e.profile}»" if e.profile else "") for e in p.education) or w("none", lang)
     if rule.kind in ("degree", "desirable"):
-        return p.academic_degree or "; ".join(p.certificates) or w("none", lang)
+        if rule.level == "course-certificate":
+            return "; ".join(p.certificates) or w("none", lang)
+        if rule.level not in rl.ADDITIONAL_LEVELS and rule.level is not None:
+            return "; ".join(ps.label("education", e.level, lang) for e in p.education
+                             if e.level == rule.level) or w("none", lang)
+        return p.academic_degree or w("none", lang)
     if rule.kind == "experience":
         keys = {k for a in rule.atoms for k in _kinds(a)}
         names = {"any": "total", "in-position": "position"}
@@ -212,6 +218,9 @@ def _actual(rule: ps.Rule, p: Portfolio, lang: str) -> str:
                  if names.get(k, k) in p.years else w("not-stated", lang)) for k in sorted(keys)]
         if p.settlement:
             parts.append(ps.label("settlement", p.settlement, lang))
+        if any(a.condition == rl.TEACHING for a in rule.atoms):
+            teach = {True: w("held", lang), False: w("not-held", lang), None: w("not-stated", lang)}
+            parts.append(f"{w('when-teaching', lang)}: {teach[p.teaching_activity]}")
         return ", ".join(parts)
     if rule.kind == "category-offered":
         return ps.label("category", p.category, lang) if p.category else w("none", lang)
@@ -226,13 +235,13 @@ def _actual(rule: ps.Rule, p: Portfolio, lang: str) -> str:
     return ""
 
 
-def _kinds(a: ps.Atom):
+def _kinds(a: rl.Atom):
     yield a.kind
     for c in a.children:
         yield from _kinds(c)
 
 
-def _result(rule: ps.Rule, status: str, shape: str, p: Portfolio, node: dict) -> RequirementResult:
+def _result(rule: rl.Rule, status: str, shape: str, p: Portfolio, node: dict) -> RequirementResult:
     msg = ps.messages()
     message = {}
     for lang in ps.LANGS:
@@ -246,11 +255,11 @@ def _result(rule: ps.Rule, status: str, shape: str, p: Portfolio, node: dict) ->
     for a in rule.atoms:
         s = ps.FAIL if not ps.holds(a.ps, node) else ps.PASS if ps.holds(a.ds, node) else ps.REVIEW
         parts.append({"status": s, "node": a.iri, "line": a.cite.line, "group": a.group,
-                      "text": {lang: ps.describe_atom(a, lang) for lang in ps.LANGS}})
+                      "text": {lang: rl.describe_atom(a, lang) for lang in ps.LANGS}})
     return RequirementResult(rule.id, rule.kind, "info" if rule.info else status, shape, rule.cite, message, parts)
 
 
-def rules_for(pr: ps.PositionRules, category: str | None, vacancy_rules=()) -> list[tuple[str, ps.Rule]]:
+def rules_for(pr: rl.PositionRules, category: str | None, vacancy_rules=()) -> list[tuple[str, rl.Rule]]:
     """(shape base name, rule) for a target, in report order."""
     key = pr.key.replace("/", "-")
     out = [(f"portfolio-{key}-category-offered", pr.offered)]
@@ -290,7 +299,7 @@ def validate_portfolio(portfolio: dict | Graph | Portfolio, position: str | None
         if (v, RDF.type, KZO.Vacancy) not in ctx.graph:
             raise LookupFailed(f"unknown vacancy {v_iri!r}")
         base = "vacancy-" + str(v).rsplit("/id/", 1)[-1].replace("/", "-")
-        named = [(f"{base}-{r.id}", r) for r in ps.vacancy_rules(ctx.graph, v)]
+        named = [(f"{base}-{r.id}", r) for r in rl.vacancy_rules(ctx.graph, v)]
         docs = match_documents(p.documents, ctx.graph, v)
     p = Portfolio(**{**p.__dict__, "category": cat})
     node = portfolio_node(p, pr.position, cat, vacancy=v_iri, documents=docs)
@@ -305,7 +314,7 @@ def validate_portfolio(portfolio: dict | Graph | Portfolio, position: str | None
     return report
 
 
-def run_shacl(node: dict, targets, vacancy: str | None, pr: ps.PositionRules, category: str | None):
+def run_shacl(node: dict, targets, vacancy: str | None, pr: rl.PositionRules, category: str | None):
     """pySHACL over the generated shapes of this target only; (results graph, {shape base: status})."""
     from pyshacl import validate
 

@@ -39,18 +39,53 @@ def known(value, wanted) -> int:
     return PASS if value == wanted else FAIL
 
 
+def true(g: Graph, node, pred) -> bool:
+    return any(v.toPython() is True for v in g.objects(node, pred))
+
+
 class Reference:
     def __init__(self, g: Graph) -> None:
         self.g = g
+
+    def scoped_out(self, path, c) -> bool:
+        """The path is not for this target: kzo:category names others, or no category rights above pedagog."""
+        g = self.g
+        cats = {tail(x) for x in g.objects(path, KZO.category)}
+        if cats and c not in cats:
+            return True
+        grants = g.value(path, KZO.grantsCategoryRights)
+        return grants is not None and grants.toPython() is False and c not in (None, "pedagog")
 
     def path_ok(self, path, c) -> bool:
         g = self.g
         if tail(g.value(path, KZO.educationLevel)) in ("academic-degree", "course-certificate"):
             return False
-        if g.value(path, KZO.desirable) or g.value(path, KZO.additional):
+        if true(g, path, KZO.desirable) or true(g, path, KZO.additional):
             return False
-        grants = g.value(path, KZO.grantsCategoryRights)
-        return not (grants is not None and grants.toPython() is False and c not in (None, "pedagog"))
+        return not self.scoped_out(path, c)
+
+    def additional(self, p: Portfolio, path, c) -> int | None:
+        """Status of an additional path (None: not a requirement of this target, or desirable only)."""
+        g = self.g
+        level = tail(g.value(path, KZO.educationLevel))
+        explicit = true(g, path, KZO.additional)
+        if level not in ("academic-degree", "course-certificate") and not explicit:
+            return None
+        if true(g, path, KZO.desirable) or self.scoped_out(path, c):
+            return None
+        if level == "academic-degree":
+            held = PASS if p.academic_degree else FAIL
+        elif level == "course-certificate":
+            held = PASS if p.certificates else FAIL
+        else:
+            entries = [e for e in p.education if e.level == level]
+            ped = true(g, path, KZO.pedagogicalEducation)
+            held = FAIL if not entries else PASS if any(not ped or e.pedagogical is not False for e in entries) \
+                else REVIEW
+        restricted = any(v.toPython() is False for v in g.objects(path, KZO.grantsCategoryRights))
+        if held == FAIL and not (explicit and not restricted):
+            return REVIEW  # may belong to one alternative only, or its scope is not stated
+        return held
 
     def statuses(self, p: Portfolio, position: str, c: str | None) -> dict[str, str]:
         g, pos = self.g, URIRef(position)
@@ -68,14 +103,9 @@ class Reference:
         primary = [x for x in paths if self.path_ok(x, c)]
         out["education"] = self.education(p, primary) if primary else REVIEW
         for path in paths:
-            level = tail(g.value(path, KZO.educationLevel))
-            if level not in ("academic-degree", "course-certificate") or g.value(path, KZO.desirable):
-                continue
-            grants = g.value(path, KZO.grantsCategoryRights)
-            if grants is not None and grants.toPython() is False and c not in (None, "pedagog"):
-                continue
-            held = p.certificates if level == "course-certificate" else p.academic_degree
-            out["additional"] = k_and(out.get("additional", PASS), PASS if held else REVIEW)
+            st = self.additional(p, path, c)
+            if st is not None:
+                out["additional"] = k_and(out.get("additional", PASS), st)
         levels = {tail(g.value(x, KZO.educationLevel)) for x in primary}
         atoms = [e for e in g.objects(q, KZO.hasExperienceRequirement) if tail(g.value(e, KZO.category)) in (None, c)]
         if atoms:
@@ -151,8 +181,9 @@ class Reference:
         adm = g.value(a, KZO.administrativeLevel)
         if adm is not None:
             applies = k_and(applies, known(p.admin_level, tail(adm)))
-        if g.value(a, KZO.condition) is not None:
-            applies = k_and(applies, known(p.teaching_activity, True))
+        cond = g.value(a, KZO.condition)
+        if cond is not None:  # teaching add-on: when the portfolio says the person teaches; others: unknown
+            applies = k_and(applies, known(p.teaching_activity, True) if str(cond) == "teaching-activity" else REVIEW)
         if applies == FAIL:
             return PASS
         st = self.own(p, a)

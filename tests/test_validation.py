@@ -229,12 +229,21 @@ def _kind(rule_id: str) -> str:
         "category-note" if rule_id.startswith("category-note") else rule_id
 
 
+def _focus(ctx, targets):
+    """The targets with an additional path or a conditional (teaching) experience requirement."""
+    return [t for t in targets if any(r.id.startswith("additional") or any(a.condition for a in r.atoms)
+                                      for rules in ctx.rules[t[0]].rules.values() for r in rules)]
+
+
 def test_reference_rules_agree_with_compiled_checks(graph, ctx):
     rng, ref = random.Random(11), Reference(graph)
     targets = sorted((iri, pr.categories) for iri, pr in ctx.rules.items())
+    focus = _focus(ctx, targets)
+    assert len(focus) >= 10
     rank = {"fail": 0, "needs-review": 1, "pass": 2}
-    for i in range(3000):
-        p, position, cat = random_portfolio(rng, targets, i)
+    seen: dict[str, set] = {}
+    for i in range(4000):
+        p, position, cat = random_portfolio(rng, targets if i < 3000 else focus, i)
         node = portfolio_node(p, position, cat)
         got: dict[str, str] = {}
         for _, rule in rules_for(ctx.rules[position], cat):
@@ -244,15 +253,118 @@ def test_reference_rules_agree_with_compiled_checks(graph, ctx):
         expected = ref.statuses(p, position, cat)
         assert got == expected, (p, position, cat)
         assert verdict(got) == verdict(expected)
+        for k, v in got.items():
+            seen.setdefault(k, set()).add(v)
+    assert seen["additional"] == seen["experience"] == {"pass", "fail", "needs-review"}
 
 
 def test_shacl_agrees_with_compiled_checks_on_a_batch(graph, ctx, shapes):
     rng = random.Random(5)
     targets = sorted((iri, pr.categories) for iri, pr in ctx.rules.items())
+    focus = _focus(ctx, targets)
     nodes, compiled = [], {}
-    for i in range(100):
-        p, position, cat = random_portfolio(rng, targets, i)
+    for i in range(160):
+        p, position, cat = random_portfolio(rng, targets if i < 100 else focus, i)
         node = portfolio_node(p, position, cat)
         nodes.append(node)
         compiled[str(node["@id"])] = compiled_statuses(node, rules_for(ctx.rules[position], cat))
     assert shacl_batch(nodes, shapes) == compiled
+
+
+# -- additional requirements and the teaching add-on, on real positions ------------------------------
+def run(graph, portfolio, position, category):
+    report = validate_portfolio({"person_id": "A", **portfolio}, position, category, graph=graph)
+    assert report.shacl_agrees is True
+    return report, {r.rule: r for r in report.requirements}
+
+
+def additional_lines(report):
+    return [r for r in report.requirements if r.rule.startswith("additional")]
+
+
+@pytest.mark.parametrize("teaching, addon, experience", [
+    (True, "fail", "fail"),            # teaches: "дополнительно ... педагогический стаж не менее 5 лет" applies
+    (False, "pass", "needs-review"),   # does not teach: not applicable (the base rule is at best review)
+    (None, "needs-review", "needs-review"),  # unknown: would fail -> review, never a false fail
+])
+def test_teaching_activity_addon_ch2_p1(graph, teaching, addon, experience):
+    exp = {"pedagogical": 4, "settlement": "rural"}
+    if teaching is not None:
+        exp["teaching_activity"] = teaching
+    _, lines = run(graph, {"education": [{"level": "higher", "pedagogical": True}], "experience": exp,
+                           "category": {"current": "expert"}}, "ch2-p1", None)
+    part = next(x for x in lines["experience"].parts if "преподавательской" in x["text"]["ru"])
+    assert (part["status"], lines["experience"].status) == (addon, experience)
+    assert lines["teaching-addon"].status == "pass"
+
+
+def test_teaching_activity_addon_passes_when_met_or_unknown(graph):
+    for teaching in (True, None):
+        exp = {"pedagogical": 6, "settlement": "rural", **({"teaching_activity": True} if teaching else {})}
+        _, lines = run(graph, {"education": [{"level": "higher", "pedagogical": True}], "experience": exp,
+                               "category": {"current": "expert"}}, "ch2-p1", None)
+        assert [x["status"] for x in lines["experience"].parts][-1] == "pass"
+
+
+def test_category_scoped_desirable_degree_ch6_p11(graph):
+    base = {"education": [{"level": "higher", "pedagogical": True}], "experience": {"specialty": 5}}
+    report, _ = run(graph, {**base, "category": {"current": "moderator"}}, "ch6-p11", "expert")
+    assert [(r.status, r.kind) for r in additional_lines(report)] == [("info", "desirable")]
+    assert report.verdict == "meets"  # desirable: never changes the verdict
+    report, _ = run(graph, {**base, "category": {"current": "pedagog"}}, "ch6-p11", "moderator")
+    assert additional_lines(report) == []  # the degree is asked for expert and researcher only
+
+
+@pytest.mark.parametrize("category, current, degree, status", [
+    ("researcher", "expert", None, "fail"), ("researcher", "expert", "PhD", "pass"),
+    ("master", "researcher", None, "fail"), ("master", "researcher", "Кандидат наук", "pass"),
+    ("expert", "moderator", None, None), ("pedagog", None, None, None),
+])
+def test_category_scoped_degree_s2_p23(graph, category, current, degree, status):
+    portfolio = {"education": [{"level": "higher", "pedagogical": True, "profile": "Специальное образование"}],
+                 "experience": {"specialty": 6}, "category": {"current": current} if current else {}}
+    if degree:
+        portfolio["academic_degree"] = degree
+    report, _ = run(graph, portfolio, "s2-p23", category)
+    assert [r.status for r in additional_lines(report)] == ([status] if status else [])
+    assert report.verdict == ("does-not-meet" if status == "fail" else "meets")
+
+
+def test_retraining_as_additional_requirement(graph):
+    rows = graph.query("""
+        PREFIX kzo: <https://w3id.org/kz-edu/onto#>
+        SELECT DISTINCT ?p WHERE {
+          ?p a kzo:Position ; kzo:hasQualificationRequirement/kzo:hasEducationPath ?e .
+          ?e kzo:additional true ;
+             kzo:educationLevel <https://w3id.org/kz-edu/code/education/pedagogical-retraining> .
+          FILTER NOT EXISTS { ?e kzo:category ?c } FILTER NOT EXISTS { ?p kzo:hasCategoryRequirement ?r }
+        } ORDER BY ?p""")
+    positions = [str(r[0]) for r in rows]
+    assert len(positions) >= 2, positions
+    base = {"experience": {"total": 6, "enterprise": 4, "specialty": 4}}
+    for position in positions:
+        higher = [{"level": "higher", "pedagogical": True}]
+        report, _ = run(graph, {**base, "education": higher}, position, None)
+        assert [r.status for r in additional_lines(report)] == ["fail"], position
+        assert "переподготовка" in additional_lines(report)[0].message["ru"]
+        report, _ = run(graph, {**base, "education": [*higher, {"level": "pedagogical-retraining"}]}, position, None)
+        assert [r.status for r in additional_lines(report)] == ["pass"], position
+        report, _ = run(graph, {**base, "education": higher, "academic_degree": "PhD",
+                                "certificates": ["Сертификат"]}, position, None)
+        assert [r.status for r in additional_lines(report)] == ["fail"], "a degree is not retraining"
+
+
+def test_retraining_marked_non_pedagogical_needs_review_s2_p6(graph):
+    edu = [{"level": "higher", "pedagogical": True}, {"level": "pedagogical-retraining", "pedagogical": False}]
+    report, _ = run(graph, {"education": edu, "experience": {"total": 6}}, "s2-p6", None)
+    assert [r.status for r in additional_lines(report)] == ["needs-review"]
+
+
+def test_certificate_of_an_alternative_path_is_never_a_false_fail_ch3_p9(graph):
+    tvet = {"education": [{"level": "tvet", "pedagogical": False}], "experience": {"specialty": 3}}
+    report, _ = run(graph, tvet, "ch3-p9", "pedagog")  # tied to a path without category rights
+    assert [r.status for r in additional_lines(report)] == ["needs-review"]
+    report, _ = run(graph, {**tvet, "certificates": ["Сертификат курсов ПК"]}, "ch3-p9", "pedagog")
+    assert [r.status for r in additional_lines(report)] == ["pass"]
+    report, _ = run(graph, {**tvet, "category": {"current": "pedagog"}}, "ch3-p9", "moderator")
+    assert additional_lines(report) == []
