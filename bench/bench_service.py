@@ -15,8 +15,10 @@ Servers (started here, on free ports, over the same build/dataset.nq; stopped at
 
 Each query (``queries/*.rq`` rendered with its header's example; queries with SERVICE are left
 out) is sent as ``POST /sparql`` (form) with ``Accept: application/sparql-results+json``:
-2 warm-up runs, then sequential runs until `--reps` or `--budget` seconds (at least 3) for the
-median and p95 latency; then `--concurrency` clients for `--duration` seconds for the throughput.
+2 warm-up runs, then rounds of one sequential run per server (in a rotated order, so that other
+load on the machine hits every server alike) until `--reps` rounds or `--budget` seconds (at
+least 3 rounds), for the median and p95 latency; then `--concurrency` clients for `--duration`
+seconds per server for the throughput.
 Every server must return the same number of rows; a difference is reported, and one between
 pedkg and Oxigraph (the same engine) fails the run (exit 1).
 
@@ -121,23 +123,41 @@ def run_once(client: httpx.Client, url: str, query: str) -> int:
     return len(body["results"]["bindings"]) if "results" in body else 1
 
 
-def measure(name: str, server_name: str, url: str, query: str, args: argparse.Namespace) -> Measure:
-    with httpx.Client(timeout=120) as client:
-        try:
-            for _ in range(2):
-                rows = run_once(client, url, query)
-            times: list[float] = []
-            started = time.perf_counter()
-            while len(times) < args.reps and (len(times) < 3 or time.perf_counter() - started < args.budget):
+def measure_query(name: str, query: str, urls: dict[str, str], args: argparse.Namespace) -> list[Measure]:
+    """Latency on every server, interleaved (each round visits the servers in a rotated order, so
+    a burst of load elsewhere on the machine hits them alike), then each server's throughput."""
+    clients = {s: httpx.Client(timeout=120) for s in urls}
+    rows: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    times: dict[str, list[float]] = {s: [] for s in urls}
+    try:
+        for s, url in urls.items():
+            try:
+                for _ in range(2):
+                    rows[s] = run_once(clients[s], url, query)
+            except (RuntimeError, httpx.HTTPError) as exc:
+                failed[s] = str(exc)[:200]
+        live = [s for s in urls if s not in failed]
+        started, rounds = time.perf_counter(), 0
+        while live and rounds < args.reps and (rounds < 3 or time.perf_counter() - started < args.budget):
+            for s in live[rounds % len(live):] + live[:rounds % len(live)]:
                 t0 = time.perf_counter()
-                run_once(client, url, query)
-                times.append(time.perf_counter() - t0)
-        except (RuntimeError, httpx.HTTPError) as exc:
-            return Measure(name, server_name, -1, 0, float("nan"), float("nan"), 0.0, str(exc)[:200])
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return Measure(name, server_name, rows, len(times), round(statistics.median(times) * 1000, 2),
-                   round(p95 * 1000, 2), round(throughput(url, query, args), 1))
+                run_once(clients[s], urls[s], query)
+                times[s].append(time.perf_counter() - t0)
+            rounds += 1
+    finally:
+        for c in clients.values():
+            c.close()
+    out = []
+    for s, url in urls.items():
+        if s in failed:
+            out.append(Measure(name, s, -1, 0, float("nan"), float("nan"), 0.0, failed[s]))
+            continue
+        ts = sorted(times[s])
+        p95 = ts[min(len(ts) - 1, int(round(0.95 * (len(ts) - 1))))]
+        out.append(Measure(name, s, rows[s], len(ts), round(statistics.median(ts) * 1000, 2),
+                           round(p95 * 1000, 2), round(throughput(url, query, args), 1)))
+    return out
 
 
 def throughput(url: str, query: str, args: argparse.Namespace) -> float:
@@ -284,10 +304,9 @@ def main(argv: list[str] | None = None) -> int:
                                        urls["rdflib"] + "?query=ASK%7B%7D", tmp_path, timeout_s=600))
         triples = json.loads(httpx.get(f"http://127.0.0.1:{ports['pedkg']}/healthz").text)["quads"]
         for name, text in queries.items():
-            for server_name, url in urls.items():
-                m = measure(name, server_name, url, text, args)
+            for m in measure_query(name, text, urls, args):
                 results.append(m)
-                print(f"  {name:<45} {server_name:<13} rows={m.rows:<5} p50={m.p50_ms:>9} ms "
+                print(f"  {name:<45} {m.server:<13} rows={m.rows:<5} p50={m.p50_ms:>9} ms "
                       f"p95={m.p95_ms:>9} ms {m.qps:>7} q/s {m.error}", file=sys.stderr)
 
     servers = list(urls)

@@ -332,8 +332,11 @@ class Generator:
         slugs = list(regions)
         cum_pop = list(accumulate(regions[s]["pop"] for s in slugs))
         orgs: list[Org] = []
+        budgets = {t: int(self.n * share) for t, (share, _, _) in ORG_TYPES.items()}
+        for t in sorted(ORG_TYPES, key=lambda t: -(self.n * ORG_TYPES[t][0] % 1))[: self.n - sum(budgets.values())]:
+            budgets[t] += 1                                   # largest remainders: the budgets sum to n
         for t, (share, (mu_u, mu_r), sigma) in ORG_TYPES.items():
-            budget = max(1, round(self.n * share))
+            budget = budgets[t]
             k = 0
             while budget > 0:
                 slug = _choice_w(rng, slugs, cum_pop)

@@ -27,6 +27,7 @@ from . import errors, linked_data, named_queries, pages, sparql, validate_api
 from .page_data import Ctx
 from .settings import Settings
 from .sparql import CSV, JSON, ProtocolRequest, SparqlResponse, choose_formats, handle_query
+from .reload import ReloadingEngine
 from .store import Job, open_engine, result_error
 
 router = APIRouter()
@@ -354,7 +355,9 @@ def create_app(settings: Settings | None = None, engine: Any = None) -> FastAPI:
     """
     settings = settings or Settings()
     queries = named_queries.load_queries(settings.queries_dir)
-    engine = engine if engine is not None else open_engine(settings)
+    if engine is None:
+        serves_build = not (settings.store_url or settings.data_files)
+        engine = ReloadingEngine(settings, open_engine) if serves_build else open_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

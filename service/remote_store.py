@@ -48,7 +48,7 @@ import pyoxigraph as ox
 
 from . import errors
 from .sparql import tokenize
-from .store import GRAPH_FORMATS, Job, JobResult, serialize_outcome
+from .store import GRAPH_FORMATS, Job, JobResult, NotAcceptable, serialize_outcome
 
 log = logging.getLogger("pedkg.service")
 
@@ -214,6 +214,8 @@ class RemoteEngine:
                     return serialize_outcome(outcome, job.results_format, job.graph_format, job.max_rows)
                 if media_type in (NTRIPLES, "text/plain"):
                     return self._graph_result(ox.parse(reader, ox.RdfFormat.N_TRIPLES), job)
+            except NotAcceptable as exc:  # e.g. an ASK asked for in Turtle only
+                return JobResult(error=(406, "not_acceptable", str(exc)))
             except (SyntaxError, OSError, ValueError) as exc:
                 if reader.timed_out:
                     raise _Timeout() from None
@@ -229,8 +231,7 @@ class RemoteEngine:
     def _graph_result(quads: Iterator[ox.Quad], job: Job) -> JobResult:
         """CONSTRUCT/DESCRIBE: at most `max_rows` triples, in the negotiated graph format."""
         if job.graph_format is None:
-            return JobResult(error=(406, "not_acceptable",
-                                    "CONSTRUCT and DESCRIBE answer with an RDF graph format"))
+            raise NotAcceptable("CONSTRUCT and DESCRIBE answer with an RDF graph format")
         triples = []
         for quad in quads:
             triples.append(quad.triple)

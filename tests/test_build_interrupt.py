@@ -5,7 +5,7 @@ the previous build and the running service intact).
   `current` pointing at a complete release, and a reader of the old release answering;
 * the next build cleans the `.staging-*` directories a killed build leaves;
 * two builds started together are serialised by the lock: both succeed, never two stagings at once;
-* a service switches to a new build without dropping requests (xfail: no reload mechanism yet).
+* a service switches to a new build without dropping requests (service/reload.py).
 """
 from __future__ import annotations
 
@@ -163,12 +163,6 @@ def test_two_builds_at_once_are_serialised(build_dir: Path) -> None:
     releases_are_complete(build_dir)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "no reload mechanism: service.store.open_engine() resolves <build>/store (or dataset.nq) once, at "
-    "start-up — a WorkerPool even keeps the resolved releases/<stamp>/store path — and nothing (signal, "
-    "endpoint, watch of `current`) makes a running service open a newer release; _prune may later "
-    "delete the release it still reads (KEEP_RELEASES=2)"))
-# (the last test of the module: it leaves a build without the sources' graphs in build_dir)
 def test_service_switches_to_a_new_build_without_dropping_requests(build_dir: Path, monkeypatch) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*httpx2.*")

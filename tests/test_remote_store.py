@@ -214,6 +214,15 @@ def test_construct_gives_the_same_graph(remote, embedded, accept, fmt):
     assert _triples(there.content, fmt) == _triples(here.content, fmt)
 
 
+@pytest.mark.parametrize("query,accept", [("ASK {}", "text/turtle"),
+                                          ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "text/csv")])
+def test_form_and_format_mismatch_is_406_alike(remote, embedded, query, accept):
+    here = embedded.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    there = remote.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert here.status_code == there.status_code == 406
+    assert there.json() == here.json()
+
+
 def test_protocol_dataset_is_forwarded(remote, embedded):
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     params = {"query": query, "default-graph-uri": GRAPH_2020}
