@@ -23,5 +23,14 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Benchmarks and the national-scale measurements (not part of `make test`); results in bench/results/.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pedkg build && $(BIN)/python bench/run_all.py
+
+bench-quick: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pedkg build && $(BIN)/python bench/run_all.py --quick
+
 clean:
 	rm -rf build

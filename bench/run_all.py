@@ -159,12 +159,12 @@ def report(runs: list[dict], g: dict) -> str:
     t10 = plots.predict(lf, 10e6)
     c10 = plots.predict(lc, 10e6)
     o10 = plots.predict(lo, 10e6)
-    if t10 is not None:
+    if t10 is not None and c10 is not None and o10 is not None:
         add(f"| load 10 M triples < 2 min | pyoxigraph bulk_load {t10:,.0f} s wall (fit, contended), "
             f"{c10:,.0f} CPU-s; oxigraph load {o10:,.0f} s wall | "
             f"{'met' if t10 < TARGETS['load_10m_s'] else 'missed on wall time' + (' (CPU time within)' if c10 and c10 < TARGETS['load_10m_s'] else '')} |")
     k = g.get("load embedded CPU seconds", {}).get("fit")
-    if k:
+    if k and lf:
         add(f"| load time linear | k = {k['slope']:.2f} (CPU), {lf['slope']:.2f} (wall) | "
             f"{'met' if k['slope'] <= 1.15 else 'missed'} |")
     med = g.get("named queries median p50 pedkg-embedded")
@@ -176,7 +176,7 @@ def report(runs: list[dict], g: dict) -> str:
             if "p50_ms" in v:
                 worst.append((v["p50_ms"], q))
         worst.sort(reverse=True)
-        at_big = med["y"][-1] if big else plots.predict(med["fit"], x_big)
+        at_big = med["y"][-1] if big or med["fit"] is None else plots.predict(med["fit"], x_big)
         over = [f"{q} {ms:,.0f} ms" for ms, q in worst if ms >= TARGETS["named_p50_400k_ms"]]
         add(f"| named queries p50 < 100 ms at 400k | median {at_big:,.1f} ms"
             + ("" if big else " (extrapolated)") + f"; over 100 ms at {src['teachers'] // 1000}k: "
@@ -184,8 +184,11 @@ def report(runs: list[dict], g: dict) -> str:
     flat = [(q, g[f'named {q} p50 pedkg-embedded']['fit']['slope']) for q in names
             if g.get(f'named {q} p50 pedkg-embedded', {}).get('fit')]
     growing = [f"{q} (k={k:.2f})" for q, k in flat if k >= 0.2]
-    add(f"| selective queries flat | {len(flat) - len(growing)}/{len(flat)} named queries flat (k < 0.2) | "
-        + ("met" if not growing else "missed: " + ", ".join(growing)) + " |")
+    if flat:
+        add(f"| selective queries flat | {len(flat) - len(growing)}/{len(flat)} named queries flat (k < 0.2) | "
+            + ("met" if not growing else "missed: " + ", ".join(growing)) + " |")
+    else:
+        add("| selective queries flat | one size only: no fit | n/a |")
     vals = [r["validation"] for r in runs if r["validation"].get("available")]
     if vals:
         v = vals[-1]
@@ -196,7 +199,7 @@ def report(runs: list[dict], g: dict) -> str:
         add("| batch validation | not available yet | – |")
     mem = g.get("peak memory pedkg-embedded")
     if mem and mem["y"]:
-        at_big = mem["y"][-1] if big else plots.predict(mem["fit"], x_big)
+        at_big = mem["y"][-1] if big or mem["fit"] is None else plots.predict(mem["fit"], x_big)
         add(f"| service memory at 400k < 4 GB | {at_big / 1024:,.2f} GB" + ("" if big else " (extrapolated)")
             + f" | {'met' if at_big / 1024 < TARGETS['memory_400k_gb'] else 'missed'} |")
     add("")

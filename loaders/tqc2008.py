@@ -219,7 +219,7 @@ class _Joined:
         self._nos: list[int] = []
         self._raw = raw
         for no, physical in lines:
-            s = physical.strip()
+            s = " ".join(physical.split())     # internal runs of spaces collapse too
             if not s:
                 continue
             new = join_text(self.text, s)
@@ -256,7 +256,7 @@ class _Para:
         t = ""
         for _, s in self.lines:
             if s.strip():
-                t = join_text(t, s.strip())
+                t = join_text(t, " ".join(s.split()))
         return t
 
 
@@ -575,7 +575,7 @@ NUMBER_WORDS = {"бір": 1, "екі": 2, "үш": 3, "төрт": 4, "бес": 5,
                 "сегіз": 8, "тоғыз": 9, "он": 10}
 _NUM = r"\d+(?:[.,]\d+)?|" + "|".join(NUMBER_WORDS)
 YEARS = re.compile(rf"кем\s+дегенде\s+(?P<a>{_NUM})\s+жыл(?:дан)?"
-                   rf"|(?P<b>{_NUM})\s+жыл(?:дан)?\s+кем\s+(?:болмауы|емес)", re.I)
+                   rf"|(?<![\w.,-])(?P<b>{_NUM})\s+жыл(?:дан)?\s+кем\s+(?:болмауы|емес)", re.I)
 ANY_YEARS = re.compile(rf"(?<![\w-])(?:{_NUM})\s+жыл", re.I)
 CLAUSE_START = re.compile(r"(?:(?<=білім)|(?<=білімі)|(?<=дәрежесі)|(?<=атағы)|(?<=\)))"
                           r"\s*(?:,|\s+және\s*,?|\s+немесе)\s+|,\s+(?:оның\s+ішінде|немесе)\s+")
@@ -591,7 +591,9 @@ IN_POSITION = re.compile(r"^(?P<pos>.+?)\s+қызметінде\s+кем\s+де�
 HIGHER = re.compile(r"(?<![\w-])жоғары(?![\w-])")
 TVET = re.compile(r"техникалық\s+және\s+кәсіптік|орта\s+кәсіптік|кәсіптік\s+орта|арнаулы\s+орта"
                   r"|арнайы\s+орта")
-PATH_SPLIT = re.compile(r"\s*,?\s+(?:немесе|не\s+болмаса)\s+"
+# every pattern that may run over masked text (long blanked runs) starts where a run starts:
+# (?<!\s) keeps the search linear
+PATH_SPLIT = re.compile(r"(?<!\s)(?:\s*,)?\s+(?:немесе|не\s+болмаса)\s+"
                         r"|(?<=білім)\s+және\s+(?=техникалық\s+және\s+кәсіптік|жоғары)")
 CONDITION = re.compile(r"(?:^|,\s*)(?P<cond>[^,]{1,200}?\s+үшін)\s*-\s*")
 TRAILING_WORDS = {"болуы", "тиіс", "және", "немесе"}
@@ -606,20 +608,25 @@ def _trim(seg: str) -> str:
 
 
 def _mask(text: str) -> str:
-    """Blank out (…) and "…" contents, keeping offsets, so separators inside them are ignored."""
-    out, depth, quote = [], 0, False
-    for ch in text:
+    """Blank out (…) and "…" contents with «·», keeping offsets, so that words and separators
+    inside them are ignored (and no long whitespace run is made for a regex to backtrack over)."""
+    if not any(c in text for c in '()"'):
+        return text
+    out, depth, quote, last = [], 0, False, 0
+    for m in re.finditer(r'[()"]', text):
+        seg = text[last:m.start()]
+        out.append("·" * len(seg) if (depth or quote) else seg)
+        ch = m.group(0)
         if ch == '"':
             quote = not quote
-            out.append(ch)
         elif ch == "(":
             depth += 1
-            out.append(ch)
-        elif ch == ")":
-            depth = max(depth - 1, 0)
-            out.append(ch)
         else:
-            out.append(" " if (depth or quote) and ch not in "()" else ch)
+            depth = max(depth - 1, 0)
+        out.append(ch)
+        last = m.end()
+    seg = text[last:]
+    out.append("·" * len(seg) if (depth or quote) else seg)
     return "".join(out)
 
 
@@ -673,8 +680,8 @@ def _parse_requirement(sl, start: int, mid: bool, warn) -> Requirement:
                 break
             found.append(entry)
         keep_sep = sep is not None and "," not in sep_text and "және" not in sep_text
-        for i in range(a if (sep is None or keep_sep) else sep.start(), end):
-            cut[i] = " "
+        c0 = a if (sep is None or keep_sep) else sep.start()
+        cut[c0:end] = [" "] * (end - c0)
         prev_end = end
     for m in ANY_YEARS.finditer(masked):
         if not any(e["text"] and e["text"] in text and text.index(e["text"]) <= m.start()
@@ -703,7 +710,7 @@ def _degrees(edu: str) -> tuple[str, list[dict]]:
     masked = _mask(edu)
     items, cut, prev = [], list(edu), 0
     for m in re.finditer(r"дәрежесі|атағы", masked):
-        seps = [s.end() for s in re.finditer(r",\s*|\s+және\s+", masked[:m.start()])]
+        seps = [s.end() for s in re.finditer(r",\s*|(?<!\s)\s+және\s+", masked[:m.start()])]
         a = max([prev] + [s for s in seps if s >= prev])
         body, mbody = edu[a:m.end()], masked[a:m.end()]
         alt = bool(re.match(r"\s*(?:немесе|не\s+болмаса)\s", mbody))
@@ -715,11 +722,12 @@ def _degrees(edu: str) -> tuple[str, list[dict]]:
                 code = {"докторы": "doctor-of-sciences", "кандидаты": "candidate-of-sciences",
                         "PhD": "phd", "магистр": "master"}[w.group(0)]
                 codes.append(code)
-            fm = re.search(r"([\w-]+)\s+ғылымдарының", mbody)
-            items.append({"degrees": codes, "alt": alt, "field": fm.group(1) if fm else None,
+            fm = re.search(r"(?<!\s)\s+ғылымдарының", mbody)
+            field_words = mbody[max(0, fm.start() - 60):fm.start()].split() if fm else []
+            items.append({"degrees": codes, "alt": alt,
+                          "field": field_words[-1] if field_words else None,
                           "text": body.strip()})
-        for i in range(a, m.end()):
-            cut[i] = " "
+        cut[a:m.end()] = [" "] * (m.end() - a)
         prev = m.end()
     return "".join(cut), items
 
@@ -793,7 +801,7 @@ def _paths(edu: str, full: str, exps: list[dict]) -> tuple[list[tuple[int, Educa
 def _profile(seg: str) -> str | None:
     if m := re.search(r'"([^"]+)"\s+мамандығы', seg):
         return m.group(1).strip()
-    for m in re.finditer(r"\s+мамандығы\s+бойынша", seg):
+    for m in re.finditer(r"(?<!\s)\s+мамандығы\s+бойынша", seg):
         before = seg[max(0, m.start() - 60):m.start()].split()
         if before and re.fullmatch(r"[\w-]+", before[-1]):
             return before[-1]

@@ -34,6 +34,8 @@ from loaders.tqc2008 import (SOURCE_FILE, AddOn, Anomaly, Block, Document2008, E
                              Experience, Requirement, parse)
 
 RDF_VALUE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#value")
+#: a law list longer than this is damaged text (the longest real one has about 400 characters)
+MAX_LAW_LIST = 5000
 GRAPH = graph_iri("tqc-2008-kk")
 NOTES_YAML = Path(__file__).resolve().parents[1] / "data" / "reference" / "notes-tqc-2008-kk.yaml"
 _NOTES_RU = {
@@ -155,6 +157,12 @@ class _Modeller:
         if item is None:
             return
         b = self.b
+        if len(item.text) > MAX_LAW_LIST:
+            self.warnings.append(LoaderWarning(
+                SOURCE_FILE, item.line, "oversized-law-list",
+                f"{block.key}: the «Білуге міндетті» list has {len(item.text)} characters (a real one "
+                f"has a few hundred): the text is damaged; no acts extracted from it"))
+            return
         matches = self.registry.match(item.text, lang="kk")
         for match in matches:
             act = URIRef(match.iri)

@@ -48,4 +48,6 @@ def handle_validate(body: bytes, settings: Settings) -> dict:
     except json.JSONDecodeError as exc:
         raise errors.bad_request(f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.",
                                  "invalid_json", {"line": exc.lineno, "column": exc.colno}) from None
+    except RecursionError:
+        raise errors.bad_request("The JSON is nested too deeply to be a portfolio.", "invalid_json") from None
     return validate_json(payload, graph=requirement_graph(settings))

@@ -124,8 +124,9 @@ def error_of(answer: Answer) -> dict:
 def wait_for_all_workers(port: int) -> None:
     """After a worker was killed, wait until its successor has started."""
     pool = APPS[port].state.engine
+    pool = getattr(pool, "engine", pool)  # a wrapper (e.g. a reloading engine) holds the pool
     deadline = time.monotonic() + 30
-    while len(pool.pids()) < pool.size and time.monotonic() < deadline:
+    while hasattr(pool, "pids") and len(pool.pids()) < pool.size and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
@@ -345,9 +346,7 @@ def _validate_route(port: int) -> bool:
 
 @pytest.mark.parametrize("body, headers, statuses", [
     (b"{" * 5000, {"Content-Type": "application/json"}, (400, 422)),
-    pytest.param(b'{"portfolio": ' + b"[" * 5000 + b"]" * 5000 + b"}", {"Content-Type": "application/json"}, (400, 422),
-                 marks=pytest.mark.xfail(strict=True, reason="open item: json.loads raises RecursionError -> 500; "
-                                         "service/validate_api.py should answer 400 invalid_json")),
+    (b'{"portfolio": ' + b"[" * 5000 + b"]" * 5000 + b"}", {"Content-Type": "application/json"}, (400, 422)),
     (b"\xff\xfe not json", {"Content-Type": "application/json"}, (400, 422)),
     (b'{"a": "' + b"x" * (MAX_BODY + 10) + b'"}', {"Content-Type": "application/json"}, (413,)),
     (b"<xml/>", {"Content-Type": "application/xml"}, (400, 415)),

@@ -8,11 +8,13 @@ across the run, measured after a warm-up).
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("load_test", REPO / "bench" / "load_test.py")
 load_test = importlib.util.module_from_spec(_spec)
+sys.modules["load_test"] = load_test  # dataclasses look their module up there
 _spec.loader.exec_module(load_test)
 
 
