@@ -27,6 +27,7 @@ import pyoxigraph
 from rdflib import RDF, SH, BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
+from loaders import history_rdf
 from loaders.acts import Registry, registry_graph
 from loaders.base import LoaderWarning, LoadResult, SourceError
 from loaders.linking import linking_graph
@@ -109,6 +110,10 @@ def collect_graphs(sources_dir: Path, progress: Callable[[str], None] = lambda _
                               f"internal error while loading {file}: {type(exc).__name__}: {exc}") from exc
         graphs[graph_iri(file.rsplit(".", 1)[0])] = result.graph
         warnings.extend(result.warnings)
+    progress("history")
+    history = history_rdf.load()
+    graphs[history_rdf.GRAPH] = history.graph
+    warnings.extend(history.warnings)
     progress("linking")
     graphs[graph_iri("linking")] = linking_graph(graphs, registry)
     return graphs, warnings

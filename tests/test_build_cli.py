@@ -17,7 +17,7 @@ STATUS_LAW = "https://w3id.org/kz-edu/eli/kz/Z1900000293"
 
 def test_summary_counts_the_five_sources(built):
     build_dir, summary = built
-    assert len(summary.graphs) == 8  # ontology, reference, linking and one graph per source
+    assert len(summary.graphs) == 9  # ontology, reference, 2008↔2020 history, linking, one per source
     assert summary.acts >= 24 and summary.positions >= 88 + 51
     assert summary.warnings == []
     stored = json.loads((build_dir / "build.json").read_text(encoding="utf-8"))
