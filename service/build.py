@@ -28,6 +28,7 @@ from rdflib import RDF, SH, BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from loaders import history_rdf
+from loaders.kazakh_labels import kazakh_labels_graph
 from loaders.acts import Registry, registry_graph
 from loaders.base import LoaderWarning, LoadResult, SourceError
 from loaders.linking import linking_graph
@@ -114,6 +115,8 @@ def collect_graphs(sources_dir: Path, progress: Callable[[str], None] = lambda _
     history = history_rdf.load()
     graphs[history_rdf.GRAPH] = history.graph
     warnings.extend(history.warnings)
+    progress("labels-kk")
+    graphs[graph_iri("labels-kk")] = kazakh_labels_graph(graphs, sources_dir)
     progress("linking")
     graphs[graph_iri("linking")] = linking_graph(graphs, registry)
     return graphs, warnings
