@@ -44,6 +44,7 @@ def test_each_integrity_rule_catches_its_defect(graph):
     g += graph
     pos = next(p for p in sorted(g.subjects(RDF.type, KZO.Position), key=str) if "/tqc-2020/" in str(p))
     g.remove((pos, KZO.hasDuty, None))                                        # no duty
+    g.remove((pos, KZO.hasQualificationRequirement, None))                    # no requirement, not an add-on
     g.add((pos, SKOS.prefLabel, Literal("Второе название", lang="ru")))       # label twice in ru
     g.add((pos, KZO.requiresKnowledgeOf, URIRef("https://w3id.org/kz-edu/eli/kz/minted/nowhere")))
     g.add((KZCODE["category/master"], KZO.nextCategory, KZCODE["category/pedagog"]))  # a cycle
@@ -56,6 +57,7 @@ def test_each_integrity_rule_catches_its_defect(graph):
     found = {(f.shape, f.focus) for f in check_integrity(g).violations}
     shapes = {f[0] for f in found}
     assert ("shape:Position-hasDuty", str(pos)) in found
+    assert ("shape:StandalonePosition", str(pos)) in found
     assert "shape:prefLabel-uniqueLang" in shapes
     assert ("shape:CitedAct", "https://w3id.org/kz-edu/eli/kz/minted/nowhere") in found
     assert ("shape:QualificationCategory", str(KZCODE["category/master"])) in found
