@@ -94,7 +94,7 @@ def _term_text(term) -> str:
 def render_solutions(solutions: pyoxigraph.QuerySolutions, fmt: OutputFormat) -> str:
     """SELECT results as a rich table (rendered to text), CSV, or SPARQL JSON."""
     if fmt is OutputFormat.json:
-        return pyoxigraph.serialize(solutions, format=pyoxigraph.QueryResultsFormat.JSON).decode()
+        return solutions.serialize(format=pyoxigraph.QueryResultsFormat.JSON).decode() + "\n"
     names = [v.value for v in solutions.variables]
     rows = [[_term_text(row[name]) for name in names] for row in solutions]
     if fmt is OutputFormat.csv:

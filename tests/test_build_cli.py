@@ -17,7 +17,7 @@ STATUS_LAW = "https://w3id.org/kz-edu/eli/kz/Z1900000293"
 
 def test_summary_counts_the_five_sources(built):
     build_dir, summary = built
-    assert len(summary.graphs) == 9  # ontology, reference, 2008↔2020 history, linking, one per source
+    assert len(summary.graphs) == 10  # ontology, reference, 2008↔2020 history, labels-kk, linking, one per source
     assert summary.acts >= 24 and summary.positions >= 88 + 51
     assert summary.warnings == []
     stored = json.loads((build_dir / "build.json").read_text(encoding="utf-8"))
@@ -67,6 +67,10 @@ def test_cli_query_json_and_syntax_error(built):
     build_dir, _ = built
     ok = runner.invoke(app, ["query", "ASK { ?s ?p ?o }", "--format", "json", "--build-dir", str(build_dir)])
     assert json.loads(ok.output) == {"boolean": True}
+    rows = runner.invoke(app, ["query", "SELECT ?n WHERE { VALUES ?n { 1 } }", "--format", "json",
+                               "--build-dir", str(build_dir)])
+    assert json.loads(rows.output)["results"]["bindings"] == [
+        {"n": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "1"}}]
     bad = runner.invoke(app, ["query", "SELEC ?x", "--build-dir", str(build_dir)])
     assert bad.exit_code == 1 and "SPARQL syntax error" in bad.output
 
