@@ -233,10 +233,9 @@ def dereference(request: Request) -> Response:
 
 # ================================================================ Graph Store Protocol (issue 5)
 # GET/HEAD read; PUT/POST/DELETE only with allow_updates + bearer token (service/graph_store.py)
-from .graph_store import GSP_METHODS, GSP_PATH, graph_store_route  # noqa: E402
+from .graph_store import add_graph_store_routes  # noqa: E402
 
-router.add_api_route(GSP_PATH, graph_store_route, methods=list(GSP_METHODS),
-                     summary="SPARQL 1.1 Graph Store Protocol: ?graph=IRI or ?default")
+add_graph_store_routes(router)
 # ================================================================ end of Graph Store Protocol
 
 

@@ -203,3 +203,17 @@ async def graph_store_route(request: Request) -> Response:
         return Response(status_code=answer.status, headers=answer.headers)
     return Response(answer.body, status_code=answer.status, headers=answer.headers,
                     media_type=answer.content_type)
+
+
+_SUMMARIES = {"GET": "Graph Store Protocol: read a graph (?graph=IRI or ?default)",
+              "HEAD": "Graph Store Protocol: headers of a graph read",
+              "PUT": "Graph Store Protocol: replace a graph (updates on + bearer token)",
+              "POST": "Graph Store Protocol: add triples to a graph (updates on + bearer token)",
+              "DELETE": "Graph Store Protocol: drop a graph (updates on + bearer token)"}
+
+
+def add_graph_store_routes(router: Any) -> None:
+    """Register ``/store`` on `router`, one route per method (distinct OpenAPI operation ids)."""
+    for method in GSP_METHODS:
+        router.add_api_route(GSP_PATH, graph_store_route, methods=[method], summary=_SUMMARIES[method],
+                             operation_id=f"graph_store_{method.lower()}")
