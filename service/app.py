@@ -4,6 +4,8 @@
 |---|---|---|
 | /sparql | GET, POST | `service.sparql.handle_query` (SPARQL 1.1 Protocol; service description without a query) |
 | /healthz | GET | store size and build information |
+| /.well-known/void | GET | `service.publication.void_description`: VoID + DCAT-AP of the served build |
+| /dumps/, /dumps/{name} | GET | `service.publication`: the build's downloadable dumps |
 | /validate | POST | `service.validate_api.handle_validate`: a portfolio against a position and category |
 | /api/queries | GET | the named queries with their headers |
 | /api/queries/{name}[.json/.csv] | GET | `handle_named_query`: run one named query |
@@ -20,10 +22,10 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from . import errors, linked_data, named_queries, pages, sparql, validate_api
+from . import errors, linked_data, named_queries, pages, publication, sparql, validate_api
 from .page_data import Ctx
 from .settings import Settings
 from .sparql import CSV, JSON, ProtocolRequest, SparqlResponse, choose_formats, handle_query
@@ -112,6 +114,26 @@ async def validate(request: Request) -> JSONResponse:
     report = await run_in_threadpool(validate_api.handle_validate, body, state.settings)
     # personal data: never cached by intermediaries, never stored by us
     return JSONResponse(report, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/.well-known/void", summary="VoID + DCAT-AP description of the dataset (Turtle, JSON-LD, …)")
+def void(request: Request) -> Response:
+    base = str(request.base_url)
+    body, media = publication.void_description(request.app.state.settings, base, request.headers.get("accept"))
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+@router.get("/dumps/", summary="The downloadable dumps of the current build")
+def list_dumps(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    names = publication.dump_names(publication.served_release(settings))
+    return JSONResponse({"dumps": [{"name": n, "url": f"/dumps/{n}"} for n in names]})
+
+
+@router.get("/dumps/{name:path}", summary="One dump file (N-Quads, N-Triples, Turtle, JSON-LD, CSV, zip)")
+def get_dump(name: str, request: Request) -> FileResponse:
+    path, media = publication.dump_file(name, request.app.state.settings)
+    return FileResponse(path, media_type=media, filename=path.name)
 
 
 _SUFFIX_FORMATS = {".json": (JSON, None), ".csv": (CSV, None)}

@@ -156,12 +156,14 @@ def _register_commands() -> None:
     from service.cli_audit import audit_vacancy_command
     from service.cli_export import export_command
     from service.cli_validate import validate_command
+    from service.publish import publish_command
     from service.server import serve_command
 
     app.command("serve")(serve_command)
     app.command("audit-vacancy")(audit_vacancy_command)
     app.command("export")(export_command)
     app.command("validate")(validate_command)
+    app.command("publish")(publish_command)
 
 
 _register_commands()
