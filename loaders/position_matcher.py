@@ -36,7 +36,7 @@ from pathlib import Path
 
 import yaml
 
-from loaders.tqc2008 import Block, Document2008
+from loaders.tqc2008_records import Block, Document2008
 from loaders.tqc2020_records import Position2020
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"

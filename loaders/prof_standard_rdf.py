@@ -25,7 +25,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from loaders.base import LoaderWarning, LoadResult, SourceError
 from loaders.text_join import read_source_lines
 from loaders.namespaces import ELI, KZCODE, KZID, KZO, PREFIXES, SCHEMA, graph_iri
-from loaders.prof_standard import SOURCE_FILE, Card, ProfStandard, parse
+from loaders.prof_standard import SOURCE_FILE, parse
+from loaders.prof_standard_records import Card, ProfStandard
 
 STEM = "prof-standard-pedagog-2022-kk"
 GRAPH_IRI = URIRef(graph_iri(STEM))

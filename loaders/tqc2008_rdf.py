@@ -30,8 +30,9 @@ from loaders.namespaces import KZID, KZO, SCHEMA, graph_iri
 from loaders.rdf_builder import GraphBuilder
 from loaders.sources import regulation_act_key
 from loaders.text_join import read_lines
-from loaders.tqc2008 import (SOURCE_FILE, AddOn, Anomaly, Block, Document2008, EditorialNote,
-                             Experience, Requirement, parse)
+from loaders.tqc2008 import parse
+from loaders.tqc2008_records import (SOURCE_FILE, AddOn, Anomaly, Block, Document2008, EditorialNote, Experience,
+                                     Requirement)
 
 RDF_VALUE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#value")
 #: a law list longer than this is damaged text (the longest real one has about 400 characters)

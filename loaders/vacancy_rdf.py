@@ -22,8 +22,9 @@ from rdflib.namespace import DCTERMS, SKOS, XSD
 from loaders.base import LoaderWarning, LoadResult
 from loaders.namespaces import KZID, KZO, ORG, SCHEMA
 from loaders.rdf_builder import GraphBuilder
-from loaders.vacancy import ActRef, VacancyDoc, VacancyVersion, parse
+from loaders.vacancy import parse
 from loaders.vacancy_audit import AuditReport, audit, match_position
+from loaders.vacancy_records import ActRef, VacancyDoc, VacancyVersion
 
 RDF_VALUE = RDF.value
 REGULATION_FILE = "tqc-2020-ru.txt"
