@@ -255,8 +255,32 @@ class LocalEngine:
         pass
 
 
+# pyoxigraph parses and plans queries recursively: a long collection or a deep nesting that fits the
+# query-length cap can overflow the default 8 MB stack and kill the worker. Jobs run on one thread
+# with a large stack instead (address space is reserved, memory is used only as deep as it goes).
+WORKER_STACK_BYTES = 1 << 30
+# A runaway query can also grow a worker's memory without bound before its time limit; the cap turns
+# that into a failed allocation in this worker (answered 503, the worker replaced), not a starved host.
+WORKER_MEMORY_BYTES = int(os.environ.get("PEDKG_WORKER_MEMORY_BYTES", 6 << 30)) + WORKER_STACK_BYTES
+
+
 def _worker_main(conn: Any, source: DatasetSource) -> None:
-    """Worker process: open the source, then answer jobs until the pipe closes."""
+    """Worker process: limit its memory, then serve jobs on a thread with a large stack."""
+    import resource
+    import threading
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    except (ValueError, OSError):  # a lower hard limit set by the operator stays in force
+        pass
+    threading.stack_size(WORKER_STACK_BYTES)
+    worker = threading.Thread(target=_serve_jobs, args=(conn, source), name="pedkg-jobs")
+    worker.start()
+    worker.join()
+
+
+def _serve_jobs(conn: Any, source: DatasetSource) -> None:
+    """Open the source, then answer jobs until the pipe closes."""
     try:
         store = source.open()
     except Exception as exc:  # reported to the parent, which fails to start
@@ -347,9 +371,12 @@ class WorkerPool:
                 result = worker.conn.recv()
                 self._idle.put(worker)
                 return result
-        except (EOFError, OSError) as exc:  # the worker died (e.g. out of memory)
+        except (EOFError, OSError) as exc:  # the worker died: out of memory, or a crash in the engine
             self._replace(worker)
-            raise errors.internal(exc, "query worker died") from None
+            log.warning("query worker died (%s); replaced", type(exc).__name__)
+            raise errors.ApiError(503, "query_aborted",
+                                  "The query exhausted the resources of its worker (memory or stack) and "
+                                  "was stopped; narrow it. Other requests are not affected.") from None
         self._replace(worker)
         raise errors.timeout(timeout_s)
 

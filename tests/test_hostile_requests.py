@@ -168,8 +168,8 @@ HOSTILE = [
     ("traversal-named-query-backslash", "GET", "/api/queries/..%5c..%5cpyproject.toml", {}, b"", 404, "not_found"),
     ("traversal-named-query-raw", "GET", "/api/queries/../../pyproject.toml", {}, b"", 404, "not_found"),
     ("traversal-named-query-suffix", "GET", "/api/queries/..%2fpyproject.toml.json", {}, b"", 404, "not_found"),
-    ("traversal-dumps-raw", "GET", "/dumps/../../pyproject.toml", {}, b"", 404, "not_found"),
-    ("traversal-dumps-encoded", "GET", "/dumps/..%2f..%2fpyproject.toml", {}, b"", 404, "not_found"),
+    ("traversal-dumps-raw", "GET", "/dumps/../../pyproject.toml", {}, b"", 404, None),  # --data: no dumps at all
+    ("traversal-dumps-encoded", "GET", "/dumps/..%2f..%2fpyproject.toml", {}, b"", 404, None),
     ("traversal-entity-raw", "GET", "/id/../../etc/passwd", {}, b"", 404, None),
     ("traversal-entity-encoded", "GET", "/id/..%2f..%2fetc%2fpasswd", {}, b"", 404, None),
     ("traversal-entity-turtle", "GET", "/id/%2e%2e/%2e%2e/etc/passwd.ttl", {}, b"", 404, None),
@@ -243,23 +243,24 @@ def test_request_head_beyond_the_http_layer_limit_is_refused(port):
     assert_responsive(port)
 
 
-@pytest.mark.xfail(strict=True, reason="open item: pyoxigraph's recursive parser/optimizer overflows the worker's "
-                   "stack (the worker dies: 500, then it is replaced); needs a guard in service/store.py")
 @pytest.mark.parametrize("query", [
     "ASK { ?s <http://example.org/p> (" + " 1" * 800 + " ) }",
-], ids=["long-collection"])
-def test_long_chains_are_refused_without_killing_a_worker(port, query):
+    "ASK { ?s <http://example.org/p> (" + " 1" * 2400 + " ) }",
+], ids=["long-collection", "very-long-collection"])
+def test_long_chains_do_not_kill_a_worker(port, query):
+    """Workers run jobs on a large stack (service/store.py): a deep parse is stopped by the time limit."""
     answer = request(port, "POST", "/sparql", DIRECT, query.encode())
-    wait_for_all_workers(port)
     assert_responsive(port)
-    assert 400 <= answer.status < 500, answer.body[:200]
+    assert answer.status in (200, 400, 503), answer.body[:200]
+    assert b"internal_error" not in answer.body
 
 
 # ---------------------------------------------------------------- runaway queries: 503 while others answer
 
 RUNAWAY = {
     "cartesian-3": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-    "path-star-alternative": "SELECT (COUNT(*) AS ?n) WHERE { ?s (<http://example.org/p>|!<http://example.org/p>)* ?o }",
+    "path-star-alternative": "SELECT (COUNT(*) AS ?n) WHERE { ?s (<http://example.org/p>|!<http://example.org/p>)* ?o . "
+                             "?o (<http://example.org/p>|!<http://example.org/p>)* ?z }",
     "path-star-join": "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/next>* ?o . ?o <http://example.org/next>* ?z }",
 }
 
