@@ -172,6 +172,10 @@ def analyse(text: str, base: str | None = None) -> Analysis:
     ``\\u`` escapes decoded, as SPARQL 1.1 allows parsers to do before tokenizing.
     """
     result = Analysis()
+    lowered = text.lower()
+    if ("service" not in lowered and "from" not in lowered and "\\" not in text
+            and sum(text.count(c) for c in "({[") <= MAX_NESTING):
+        return result  # nothing to find and too few brackets to nest too deep: skip the tokenizer
     variants = [text] + ([unescape_uchars(text)] if _UCHAR.search(text) else [])
     for variant in variants:
         tokens = [(k, t) for k, t in tokenize(variant) if k not in ("ws", "comment")]

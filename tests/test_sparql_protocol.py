@@ -606,7 +606,8 @@ def test_route_table_and_openapi(client):
     spec = client.get("/openapi.json").json()
     assert {path: sorted(ops) for path, ops in spec["paths"].items()} == {
         "/sparql": ["get", "post"], "/healthz": ["get"], "/api/queries": ["get"],
-        "/api/queries/{name}": ["get"], "/validate": ["post"],
+        "/api/queries/{name}": ["get"], "/validate": ["post"], "/.well-known/void": ["get"],
+        "/dumps/": ["get"], "/dumps/{name}": ["get"],
         "/store": ["delete", "get", "head", "post", "put"]}
     docs = client.get("/docs")
     assert docs.status_code == 200 and "content-security-policy" not in docs.headers
