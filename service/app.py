@@ -30,7 +30,7 @@ from .page_data import Ctx
 from .settings import Settings
 from .sparql import CSV, JSON, ProtocolRequest, SparqlResponse, choose_formats, handle_query
 from .reload import ReloadingEngine
-from .store import Job, open_engine, result_error
+from .store import Job, open_engine
 
 router = APIRouter()
 
@@ -167,14 +167,7 @@ def handle_named_query(name: str, pairs: tuple[tuple[str, str], ...], accept: st
     has_from = sparql.check_services(text, settings, None)
     job = Job("query", text, use_union=not has_from, results_format=results_format,
               graph_format=graph_format, max_rows=settings.max_rows)
-    result = store.run(job, settings.query_timeout_s)
-    err = result_error(result)
-    if err is not None:
-        raise err
-    headers = {"Vary": "Accept"}
-    if result.truncated:
-        headers["X-Pedkg-Truncated"] = "true"
-    return SparqlResponse(200, result.body, result.media_type, headers)
+    return sparql.job_answer(store.run(job, settings.query_timeout_s))
 
 
 # ================================================================ pages and linked data (issue 5)

@@ -343,10 +343,11 @@ def handle_query(params: ProtocolRequest, store: Any, settings: Settings) -> Spa
               named_graphs=named_graphs if protocol_dataset else None,
               results_format=results_format, graph_format=graph_format,
               max_rows=settings.max_rows, base_iri=params.endpoint_url)
-    return _answer(store.run(job, settings.query_timeout_s))
+    return job_answer(store.run(job, settings.query_timeout_s))
 
 
-def _answer(result: Any) -> SparqlResponse:
+def job_answer(result: Any) -> SparqlResponse:
+    """The 200 answer of a finished job (client errors raised as ApiError; truncation flagged)."""
     err = result_error(result)
     if err is not None:
         raise err
@@ -376,7 +377,7 @@ def _handle_update(request: ProtocolRequest, pairs: list[tuple[str, str]], text:
         raise errors.payload_too_large(f"The update has {len(text)} characters; the limit is "
                                        f"{settings.max_query_chars}.", "query_too_long")
     check_services(text, settings, request.endpoint_url)
-    _answer(store.run(Job("update", text, base_iri=request.endpoint_url), settings.query_timeout_s))
+    job_answer(store.run(Job("update", text, base_iri=request.endpoint_url), settings.query_timeout_s))
     return SparqlResponse(204, b"", "text/plain", {})
 
 
