@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import errors
 from .settings import Settings
-from .sparql import GRAPH_OFFERS, JSON, SparqlResponse, negotiate
+from .sparql import GRAPH_OFFERS, JSON, ProtocolRequest, SparqlResponse, negotiate
 from .store import GRAPH_FORMATS, Job, result_error
 
 GSP_PATH = "/store"
@@ -49,17 +49,8 @@ BODY_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.R
                 "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD}
 
 
-@dataclass(frozen=True)
-class GraphRequest:
-    """What the HTTP layer received."""
-
-    method: str = "GET"
-    query_params: tuple[tuple[str, str], ...] = ()
-    content_type: str | None = None
-    body: bytes = b""
-    accept: str | None = None
-    authorization: str | None = None
-    url: str = "http://localhost/store"
+# The same decoded request as the SPARQL protocol's; `endpoint_url` is the requested graph-store URL.
+GraphRequest = ProtocolRequest
 
 
 @dataclass(frozen=True)
@@ -155,7 +146,7 @@ def handle_graph(request: GraphRequest, engine: Any, settings: Settings) -> Spar
         parts.append("INSERT DATA { " + target.block("\n" + data + "\n") + " }")
     _run(engine, Job("update", " ;\n".join(parts)), settings)
     status = 204 if existed else 201
-    return SparqlResponse(status, b"", "text/plain", {"Location": request.url} if status == 201 else {})
+    return SparqlResponse(status, b"", "text/plain", {"Location": request.endpoint_url} if status == 201 else {})
 
 
 def _read(request: GraphRequest, target: Target, engine: Any, settings: Settings) -> SparqlResponse:
@@ -183,7 +174,7 @@ def _body_as_ntriples(request: GraphRequest, target: Target) -> str:
             f"The body must be one RDF graph in {', '.join(BODY_FORMATS)}; got {media_type or 'no Content-Type'}.",
             list(BODY_FORMATS))
     try:
-        triples = [q.triple for q in ox.parse(request.body, fmt, base_iri=target.graph or request.url)]
+        triples = [q.triple for q in ox.parse(request.body, fmt, base_iri=target.graph or request.endpoint_url)]
     except (SyntaxError, ValueError, OSError) as exc:
         raise errors.bad_request(f"The body is not valid {fmt.name}: {exc}", "invalid_body") from None
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode() if triples else ""
@@ -196,7 +187,7 @@ async def graph_store_route(request: Request) -> Response:
         method=request.method, query_params=tuple(request.query_params.multi_items()),
         content_type=request.headers.get("content-type"), body=body,
         accept=request.headers.get("accept"), authorization=request.headers.get("authorization"),
-        url=str(request.url))
+        endpoint_url=str(request.url))
     state = request.app.state
     answer = await run_in_threadpool(handle_graph, graph_request, state.engine, state.settings)
     if answer.status in (201, 204):
