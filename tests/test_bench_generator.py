@@ -103,3 +103,25 @@ def test_portfolios_are_valid_input(generated):
     for t in gen.kept:
         p = check_portfolio(t.portfolio_dict())
         assert p.person_id.startswith("SYN-")
+
+
+def _rows(store, text: str) -> list[tuple]:
+    return [tuple(map(str, sol)) for sol in store.query(text, use_default_graph_as_union=True)]
+
+
+def test_named_queries_answer_the_same_beside_national_data(built, national):
+    """National data shares predicates with the regulation (kzo:settlementType, kzo:educationLevel,
+    kzo:minYears, kzo:acceptsEducation, skos:prefLabel): no named query may pick it up."""
+    build_dir, _ = built
+    regulation_only = ox.Store()
+    regulation_only.bulk_load(path=str(build_dir / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    queries = named_queries.load_queries(str(ROOT / "queries"))
+    checked = 0
+    for name, q in sorted(queries.items()):
+        text = q.render(q.example_params())
+        if "SERVICE" in text.upper():
+            continue  # federated: needs the network
+        alone, beside = _rows(regulation_only, text), _rows(national, text)
+        assert alone == beside, name
+        checked += 1
+    assert checked >= 30
