@@ -29,7 +29,7 @@ from typing import Iterable, Mapping
 
 import yaml
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
 from loaders.base import SourceError
 from loaders.namespaces import ELI, KZCODE, KZELI, KZID, KZO, ORG, PREFIXES, SCHEMA

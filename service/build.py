@@ -162,6 +162,8 @@ def build_all(build_dir: Path = Path("build"), strict: bool = False, sources_dir
             progress("store")
             store = pyoxigraph.Store(str(staging / "store"))
             store.bulk_load(path=str(staging / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+            # the service opens the store read-only, and a read-only store never compacts itself
+            store.optimize()
             store.flush()
             summary.positions = _count(store, KZO.Position)
             summary.acts = _count(store, KZO.LegalAct)
