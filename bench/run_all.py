@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,13 @@ def _mib(b: float | None) -> str:
 
 def _plus(load: dict) -> str:
     return f" + {load['optimize_s']}" if "optimize_s" in load else ""
+
+
+def _ratio(named: dict, a: str, b: str) -> str:
+    """Median over queries of p50(a) / p50(b), with how many queries both answered."""
+    ratios = [row[a]["p50_ms"] / row[b]["p50_ms"] for row in named.values()
+              if "p50_ms" in row.get(a, {}) and "p50_ms" in row.get(b, {})]
+    return f"{statistics.median(ratios):.2f}× ({len(ratios)} queries)" if ratios else "–"
 
 
 def _ms(v: Any) -> str:
@@ -125,6 +133,15 @@ def report(runs: list[dict], g: dict) -> str:
     for q in names:
         cells = [_ms(r["latency"]["named"].get(q, {}).get(ep)) for r in runs for ep in eps]
         add(f"| {q} | " + " | ".join(cells) + f" | {_fmt_fit(g, f'named {q} p50 pedkg-embedded')} |")
+    add("")
+    add("## Beside the peers: median over the named queries of the ratio of p50s\n")
+    add("| teachers | pedkg embedded / oxigraph serve | pedkg remote / oxigraph serve | rdflib-endpoint / pedkg embedded |")
+    add("|---|---|---|---|")
+    for r in runs:
+        named = r["latency"]["named"]
+        add(f"| {r['teachers']:,} | " + " | ".join(
+            _ratio(named, a, b) for a, b in (("pedkg-embedded", "oxigraph-serve"), ("pedkg-remote", "oxigraph-serve"),
+                                             ("rdflib-endpoint", "pedkg-embedded"))) + " |")
     add("")
     add("## Analyst aggregates over the national data (bench/aggregates/*.rq): p50 / p95 ms\n")
     add("| aggregate | " + " | ".join(f"{ep} @{s // 1000}k" for s in sizes for ep in eps) + " |")
