@@ -87,6 +87,8 @@ def growth(runs: list[dict]) -> dict[str, Any]:
     add("load embedded CPU seconds", lambda r: r["load_embedded"]["cpu_s"], "s")
     add("load oxigraph (oxigraph load) seconds", lambda r: r["load_oxigraph"]["seconds"], "s")
     add("load oxigraph CPU seconds", lambda r: r["load_oxigraph"]["cpu_s"], "s")
+    add("compact embedded (pyoxigraph optimize) seconds", lambda r: r["load_embedded"]["optimize_s"], "s")
+    add("compact oxigraph (oxigraph optimize) seconds", lambda r: r["load_oxigraph"]["optimize_s"], "s")
     add("store on disk, embedded", lambda r: r["load_embedded"]["disk_bytes"] / 2**20, "MiB")
     add("store on disk, oxigraph", lambda r: r["load_oxigraph"]["disk_bytes"] / 2**20, "MiB")
     for ep in ENDPOINTS:
@@ -138,6 +140,8 @@ def plot_all(runs: list[dict], g: dict, out_dir: Path = RESULTS) -> list[Path]:
                        ("load embedded CPU seconds", "pyoxigraph bulk_load, CPU"),
                        ("load oxigraph (oxigraph load) seconds", "oxigraph load, wall"),
                        ("load oxigraph CPU seconds", "oxigraph load, CPU"),
+                       ("compact embedded (pyoxigraph optimize) seconds", "pyoxigraph optimize, wall"),
+                       ("compact oxigraph (oxigraph optimize) seconds", "oxigraph optimize, wall"),
                        ("generate seconds", "generate (N-Quads)")):
         _plot(ax[0], g, key, label)
     _loglog(ax[0], "Build/load time", "seconds")

@@ -111,7 +111,9 @@ def report(runs: list[dict], g: dict) -> str:
     add("| cost | k | at 400k teachers" + ("" if big else " (extrapolated)") + " |")
     add("|---|---|---|")
     keys = ["generate seconds", "load embedded (pyoxigraph bulk_load) seconds", "load embedded CPU seconds",
-            "load oxigraph (oxigraph load) seconds", "load oxigraph CPU seconds", "store on disk, embedded",
+            "load oxigraph (oxigraph load) seconds", "load oxigraph CPU seconds",
+            "compact embedded (pyoxigraph optimize) seconds", "compact oxigraph (oxigraph optimize) seconds",
+            "store on disk, embedded",
             "store on disk, oxigraph", "peak memory pedkg-embedded", "peak memory oxigraph-serve",
             "peak memory pedkg-remote", "start-up pedkg-embedded", "named queries median p50 pedkg-embedded",
             "named queries median p50 oxigraph-serve", "named queries median p50 pedkg-remote"]
