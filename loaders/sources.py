@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES_DIR = ROOT / "data" / "sources"
@@ -26,7 +30,7 @@ def regulation_act_key(source_file: str) -> str:
     return entry["act"]
 
 
-def sources_graph(registry) -> "Graph":
+def sources_graph(registry) -> Graph:
     """One kzo:SourceDocument per bundled text: title, language, file and the act it is the text of."""
     from rdflib import RDF, Graph, Literal, URIRef
     from rdflib.namespace import DCTERMS, XSD
