@@ -114,6 +114,9 @@ def parse_text(text: str, fmt: str, source: str = "") -> dict:
             raise PortfolioError([InputIssue(f"unsupported format {fmt!r}")], source)
     except json.JSONDecodeError as e:
         raise PortfolioError([InputIssue(f"malformed JSON: {e.msg}", line=e.lineno, column=e.colno)], source)
+    except RecursionError:
+        raise PortfolioError([InputIssue(f"malformed {fmt.upper()}: nested too deeply (a portfolio is a few "
+                                         "levels deep)")], source) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise PortfolioError([InputIssue(f"malformed YAML: {e.problem or e.context}",

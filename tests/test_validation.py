@@ -168,6 +168,12 @@ def test_malformed_input_has_line_and_column(text, fmt, where):
     assert (issue.line, issue.column)[0] == where[0] and issue.column is not None
 
 
+@pytest.mark.parametrize("fmt, text", [("json", "[" * 100_000), ("yaml", "[" * 100_000)])
+def test_deeply_nested_input_is_refused_not_crashed(fmt, text):
+    with pytest.raises(PortfolioError, match="nested too deeply"):
+        parse_text(text, fmt)
+
+
 @pytest.mark.parametrize("data, needle", [
     ({"person_id": "A", "education": [], "salary": 1}, "unknown field(s) 'salary'"),
     ({"person_id": "A", "education": [{"level": "higher", "grade": 5}]}, "unknown field(s) 'grade'"),
